@@ -1,0 +1,67 @@
+"""GridCheck (网格核查): map-centric platform for door-to-door verification campaigns."""
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from webgis.config import ROOT, Config
+from webgis.extensions import csrf, db, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+
+def _secret_key() -> str:
+    """Return a persistent secret key for the local install (var/secret_key), creating it once."""
+    path = ROOT / "var" / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def create_app(config: object | dict | None = None) -> Flask:
+    """Create and configure the GridCheck Flask application."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key()
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        raise RuntimeError(
+            "GridCheck: no database configured — set DATABASE_URL, or run `make run` "
+            "to start the project-local cluster under var/."
+        )
+    app.json.ensure_ascii = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    from webgis import models  # noqa: F401  (register every table)
+    from webgis.api import register_error_handlers
+    from webgis.auth.views import bp as auth_bp
+    from webgis.buildings.views import bp as buildings_bp
+    from webgis.demo.cli import demo_command
+    from webgis.map.views import bp as map_bp
+    from webgis.security import register_security_headers
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(map_bp)
+    app.register_blueprint(buildings_bp)
+    app.cli.add_command(demo_command)
+    register_error_handlers(app)
+    register_security_headers(app)
+    return app

@@ -1,0 +1,1 @@
+"""Login, users, roles and scope."""

@@ -1,0 +1,2 @@
+from flask import Blueprint
+bp = Blueprint("buildings", __name__)

@@ -1,0 +1,44 @@
+"""Configuration read from the environment, in one place."""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _local_database_url() -> str | None:
+    """Return the URL of the project-local cluster if `webgis.devdb` wrote one."""
+    url_file = ROOT / "var" / "database_url"
+    if url_file.exists():
+        return url_file.read_text().strip() or None
+    return None
+
+
+class Config:
+    """Default configuration; every value can be overridden by an environment variable."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _local_database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 5}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Optional base map, e.g. an intranet XYZ server or Tianditu with a key:
+    # BASEMAP_URL="http://tiles.intranet/{z}/{x}/{y}.png" BASEMAP_ATTRIBUTION="..."
+    BASEMAP_URL = os.environ.get("BASEMAP_URL", "")
+    BASEMAP_ATTRIBUTION = os.environ.get("BASEMAP_ATTRIBUTION", "")
+    # Map centre: Huilong Town, Qidong (lon 121.66, lat 31.81).
+    MAP_CENTER = (31.81, 121.66)
+    MAP_ZOOM = 13
+    # Buildings are drawn from this zoom on; below it grids with aggregates.
+    BUILDING_MIN_ZOOM = 14
+    MAX_BBOX_DEGREES = 0.05
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    JSON_AS_ASCII = False
+
+
+class TestConfig(Config):
+    """Configuration for the test suite: its own PostGIS database."""
+
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
+    SECRET_KEY = "test-secret-key"

@@ -1,0 +1,201 @@
+"""Project-local PostgreSQL + PostGIS cluster under var/ for `make run` and `make test`.
+
+Used only when DATABASE_URL / TEST_DATABASE_URL are not given. The cluster
+listens on a Unix socket inside var/ and on no TCP port, so two clones on one
+machine never fight over a port. As root the server runs as the `postgres`
+system user (PostgreSQL refuses to run as root).
+
+    python -m webgis.devdb ensure   # init if missing, start if stopped, create DBs
+    python -m webgis.devdb stop
+    python -m webgis.devdb check URL  # one clear line if the URL cannot be reached
+"""
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+DATA = VAR / "pg" / "data"
+SOCK = VAR / "pg" / "run"
+LOG = VAR / "pg" / "server.log"
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+DATABASES = {"gridcheck": "database_url", "gridcheck_test": "test_database_url"}
+OWNER = "gridcheck"
+
+# Settings for a 2-core, 24 GiB machine serving short map queries: JIT off because
+# compiling costs more than it saves on millisecond tile queries.
+SETTINGS = {
+    "listen_addresses": "''",
+    "unix_socket_directories": None,  # filled in at init
+    "shared_buffers": "'1GB'",
+    "work_mem": "'32MB'",
+    "maintenance_work_mem": "'512MB'",
+    "effective_cache_size": "'8GB'",
+    "jit": "off",
+    "max_connections": "200",
+    "random_page_cost": "1.1",
+    "max_wal_size": "'4GB'",
+    "log_min_messages": "warning",
+}
+
+
+def _as_server_user() -> list[str]:
+    """Return the command prefix that runs a server binary as a non-root user."""
+    if os.geteuid() != 0:
+        return []
+    return ["runuser", "-u", "postgres", "--"]
+
+
+def _server_user() -> str:
+    return "postgres" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+
+
+def _open_path_for_server_user() -> None:
+    """Let the postgres user traverse the directories down to var/ (adds o+x only)."""
+    if os.geteuid() != 0:
+        return
+    for parent in reversed((VAR / "pg").parents):
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            print(f"devdb: allowing traversal (o+x) of {parent} for the postgres user")
+            parent.chmod(mode | 0o001)
+
+
+def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def _psql(sql: str, db: str = "postgres", user: str | None = None) -> str:
+    cmd = [str(PG_BIN / "psql"), "-h", str(SOCK), "-d", db, "-v", "ON_ERROR_STOP=1", "-qAtc", sql]
+    if user:
+        cmd[1:1] = ["-U", user]
+    else:
+        cmd[1:1] = ["-U", _server_user()]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def _running() -> bool:
+    if not (DATA / "postmaster.pid").exists():
+        return False
+    r = subprocess.run(_as_server_user() + [str(PG_BIN / "pg_ctl"), "-D", str(DATA), "status"],
+                       capture_output=True)
+    return r.returncode == 0
+
+
+def init() -> None:
+    """Create the cluster if var/pg/data does not exist yet."""
+    if (DATA / "PG_VERSION").exists():
+        return
+    if not (PG_BIN / "initdb").exists():
+        sys.exit(f"devdb: PostgreSQL 15 not found in {PG_BIN}; run `make setup` (apt-get install postgresql-15-postgis-3)")
+    DATA.mkdir(parents=True, exist_ok=True)
+    SOCK.mkdir(parents=True, exist_ok=True)
+    _open_path_for_server_user()
+    if os.geteuid() == 0:
+        shutil.chown(VAR / "pg", "postgres", "postgres")
+        shutil.chown(DATA, "postgres", "postgres")
+        shutil.chown(SOCK, "postgres", "postgres")
+    DATA.chmod(0o700)
+    _run(_as_server_user() + [str(PG_BIN / "initdb"), "-D", str(DATA), "-E", "UTF8", "--locale=C.UTF-8",
+                              "-A", "trust", "-U", _server_user()], stdout=subprocess.DEVNULL)
+    conf = dict(SETTINGS, unix_socket_directories=f"'{SOCK}'")
+    with open(DATA / "postgresql.auto.conf", "a") as f:
+        for k, v in conf.items():
+            f.write(f"{k} = {v}\n")
+    print(f"devdb: initialised cluster in {DATA}")
+
+
+def start() -> None:
+    """Start the cluster unless it is already running."""
+    if _running():
+        return
+    if os.geteuid() == 0:
+        LOG.touch()
+        shutil.chown(LOG, "postgres", "postgres")
+    _run(_as_server_user() + [str(PG_BIN / "pg_ctl"), "-D", str(DATA), "-l", str(LOG), "-w", "-t", "60", "start"],
+         stdout=subprocess.DEVNULL)
+    print(f"devdb: started PostgreSQL (socket {SOCK})")
+
+
+def create_databases() -> None:
+    """Create the owner role, the databases and their extensions (superuser work)."""
+    if _psql(f"SELECT 1 FROM pg_roles WHERE rolname = '{OWNER}'") != "1":
+        _psql(f"CREATE ROLE {OWNER} LOGIN")
+    for db, url_file in DATABASES.items():
+        if _psql(f"SELECT 1 FROM pg_database WHERE datname = '{db}'") != "1":
+            _psql(f"CREATE DATABASE {db} OWNER {OWNER}")
+            print(f"devdb: created database {db}")
+        _psql("CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS pgrouting;", db=db)
+        (VAR / url_file).write_text(f"postgresql://{OWNER}@/{db}?host={SOCK}\n")
+
+
+def ensure() -> None:
+    """Init, start and create databases; idempotent."""
+    VAR.mkdir(exist_ok=True)
+    init()
+    start()
+    for _ in range(30):
+        try:
+            _psql("SELECT 1")
+            break
+        except subprocess.CalledProcessError:
+            time.sleep(0.5)
+    create_databases()
+
+
+def stop() -> None:
+    """Stop the cluster if it runs."""
+    if _running():
+        _run(_as_server_user() + [str(PG_BIN / "pg_ctl"), "-D", str(DATA), "-m", "fast", "stop"],
+             stdout=subprocess.DEVNULL)
+
+
+def check(url: str, variable: str) -> None:
+    """Exit with one clear message if the database at `url` cannot be reached or lacks PostGIS."""
+    import psycopg2
+
+    if not url:
+        sys.exit(f"GridCheck: no database configured — set {variable} (postgresql://user@host/db) "
+                 "or leave it unset and let `make` start the project-local cluster under var/.")
+    try:
+        conn = psycopg2.connect(url, connect_timeout=5)
+    except psycopg2.OperationalError as exc:
+        first = str(exc).strip().splitlines()[0]
+        sys.exit(f"GridCheck: cannot reach the database given by {variable}: {first}")
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")
+        if cur.fetchone() is None:
+            sys.exit(f"GridCheck: the database given by {variable} has no PostGIS available "
+                     "(install postgresql-15-postgis-3).")
+    conn.close()
+
+
+def url_for(kind: str) -> str:
+    """Return the URL for 'app' or 'test': the environment variable, else the local cluster."""
+    var, db = ("DATABASE_URL", "gridcheck") if kind == "app" else ("TEST_DATABASE_URL", "gridcheck_test")
+    if os.environ.get(var):
+        return os.environ[var]
+    ensure()
+    return (VAR / DATABASES[db]).read_text().strip()
+
+
+def main(argv: list[str]) -> None:
+    cmd = argv[1] if len(argv) > 1 else "ensure"
+    if cmd == "ensure":
+        ensure()
+    elif cmd == "stop":
+        stop()
+    elif cmd == "url":  # print the URL for app|test, starting the local cluster if needed
+        print(url_for(argv[2]))
+    elif cmd == "check":
+        check(argv[2], argv[3])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,1 @@
+"""Territory: town, villages/communities, grids, police stations and roads."""

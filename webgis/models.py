@@ -1,0 +1,8 @@
+"""Import every model so that metadata (Alembic, tests) sees all tables."""
+from webgis.auth.models import User, user_grid  # noqa: F401
+from webgis.buildings.models import Building, Household  # noqa: F401
+from webgis.codes.models import CodeItem  # noqa: F401
+from webgis.geo.models import Grid, PoliceStation, Road, Town, Village  # noqa: F401
+from webgis.orgs.models import KeyAttention, Organisation  # noqa: F401
+from webgis.people.models import Person, Residence  # noqa: F401
+from webgis.visits.models import Verification, Visit  # noqa: F401

@@ -1,0 +1,1 @@
+"""Actual organisations (实有单位) and key-attention records (重点关注)."""
