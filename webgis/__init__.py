@@ -55,11 +55,13 @@ def create_app(config: object | dict | None = None) -> Flask:
     from webgis.auth.views import bp as auth_bp
     from webgis.buildings.views import bp as buildings_bp
     from webgis.demo.cli import demo_command
+    from webgis.map.api import bp as layers_bp
     from webgis.map.views import bp as map_bp
     from webgis.security import register_security_headers
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(map_bp)
+    app.register_blueprint(layers_bp)
     app.register_blueprint(buildings_bp)
     app.cli.add_command(demo_command)
     register_error_handlers(app)

@@ -1,2 +1,18 @@
-from flask import Blueprint
+"""Building API: a building with its households and (masked) residents."""
+from flask import Blueprint, jsonify
+from flask_login import current_user, login_required
+
+from webgis.api import ApiError
+from webgis.buildings import services
+
 bp = Blueprint("buildings", __name__)
+
+
+@bp.route("/api/buildings/<int:building_id>")
+@login_required
+def building(building_id: int):
+    """楼栋详情: address, facts, households and residents (masked)."""
+    detail = services.building_detail(building_id, current_user.role)
+    if detail is None:
+        raise ApiError(404, "未找到该楼栋")
+    return jsonify(detail)
