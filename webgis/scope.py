@@ -1,0 +1,105 @@
+"""The current user's scope, handed to PostgreSQL for row-level security.
+
+Which grids a user sees follows from the role (design.md §2):
+town_admin → the whole town; village_admin → the grids of the village;
+police / station_admin → the grids of the villages of the station;
+inspector → the grids meeting the assigned area (plus any assigned grids);
+grid_leader / liaison / property → the assigned grids.
+
+The scope is written with `set_config(..., true)`: transaction-local, so a
+pooled connection never carries one user's scope into the next request.
+Every transaction a session begins during a request gets it again
+(`after_begin`), and a transaction with no scope sees no scoped rows at all.
+"""
+from dataclasses import dataclass, field
+
+from flask import g, has_request_context
+from sqlalchemy import event, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from webgis.geo.models import Grid, PoliceStation, Village
+
+ALL_GRID_ROLES = frozenset({"town_admin"})
+KEY_ATTENTION_ROLES = frozenset({"police", "station_admin", "town_admin"})
+
+_SET = text(
+    "SELECT set_config('gc.town_id', :town_id, true), set_config('gc.all_grids', :all_grids, true), "
+    "set_config('gc.grid_ids', :grid_ids, true), set_config('gc.role', :role, true), "
+    "set_config('gc.user_id', :user_id, true)"
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see: a town and all or some of its grids."""
+
+    town_id: int | None
+    role: str = ""
+    user_id: int | None = None
+    all_grids: bool = False
+    grid_ids: tuple[int, ...] = field(default_factory=tuple)
+
+    def params(self) -> dict:
+        return {
+            "town_id": "" if self.town_id is None else str(self.town_id),
+            "all_grids": "on" if self.all_grids else "off",
+            "grid_ids": "{" + ",".join(str(i) for i in self.grid_ids) + "}",
+            "role": self.role,
+            "user_id": "" if self.user_id is None else str(self.user_id),
+        }
+
+    def sees_grid(self, grid_id: int) -> bool:
+        return self.all_grids or grid_id in self.grid_ids
+
+
+NO_SCOPE = Scope(town_id=None)
+
+
+def scope_of(session: Session, user) -> Scope:
+    """Resolve a user's scope from role and assignments (reads reference tables only)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return NO_SCOPE
+    role = user.role
+    base = dict(town_id=user.town_id, role=role, user_id=user.id)
+    if role in ALL_GRID_ROLES:
+        return Scope(all_grids=True, **base)
+    q = None
+    if role == "village_admin" and user.village_id:
+        q = select(Grid.id).where(Grid.village_id == user.village_id)
+    elif role in ("police", "station_admin") and user.station_id:
+        q = (select(Grid.id).join(Village, Village.id == Grid.village_id)
+             .join(PoliceStation, PoliceStation.id == Village.station_id)
+             .where(PoliceStation.id == user.station_id))
+    elif role == "inspector" and user.area is not None:
+        q = select(Grid.id).where(or_(func.ST_Intersects(Grid.geom, user.area),
+                                      Grid.id.in_([gr.id for gr in user.grids] or [-1])))
+    ids = set(session.execute(q.where(Grid.town_id == user.town_id)).scalars()) if q is not None else set()
+    ids |= {gr.id for gr in user.grids if gr.town_id == user.town_id}
+    return Scope(grid_ids=tuple(sorted(ids)), **base)
+
+
+def apply(connection, scope: Scope) -> None:
+    """Write the scope into the current transaction of `connection`."""
+    connection.execute(_SET, scope.params())
+
+
+def set_request_scope(session: Session, scope: Scope) -> None:
+    """Remember the scope for this request and apply it to the session's transaction now."""
+    g.gc_scope = scope
+    apply(session.connection(), scope)
+
+
+def current_scope() -> Scope:
+    """The scope of the current request (NO_SCOPE outside requests or before login)."""
+    if has_request_context():
+        return g.get("gc_scope", NO_SCOPE)
+    return NO_SCOPE
+
+
+def install(session_factory) -> None:
+    """Apply the request's scope at the start of every transaction of `session_factory`."""
+
+    @event.listens_for(session_factory, "after_begin")
+    def _after_begin(session, transaction, connection):
+        if has_request_context():
+            apply(connection, g.get("gc_scope", NO_SCOPE))
