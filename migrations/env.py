@@ -17,7 +17,9 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    return current_app.extensions['migrate'].db.engine
+    """Migrations run as the owner role (OWNER_DATABASE_URI), not as the application role."""
+    from webgis.database import owner_engine
+    return owner_engine()
 
 
 def get_engine_url():

@@ -2,11 +2,12 @@
 a SAVEPOINT that is rolled back, and login helpers per role."""
 import os
 import re
+from contextlib import contextmanager
 import sys
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from flask_sqlalchemy.session import Session as _FsaSession
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Point, box
@@ -16,25 +17,29 @@ sys.path.insert(0, str(ROOT))
 
 from webgis import create_app  # noqa: E402
 from webgis.extensions import db  # noqa: E402
+from webgis.scope import Scope  # noqa: E402
+from webgis.scope import apply as apply_scope  # noqa: E402
 
 PASSWORD = "Test#Pass2026"
 
 
-def _test_database_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
+def database_urls() -> tuple[str, str]:
+    """(application role URL, owner URL) of the test database."""
     from webgis import devdb
 
-    return devdb.url_for("test")
+    return devdb.url_for("test"), devdb.url_for("test_owner")
 
 
 @pytest.fixture(scope="session")
 def app():
-    """The app on the test database, migrated to head."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": _test_database_url(), "TESTING": True,
-                      "SECRET_KEY": "test-secret-key"})
+    """The app on the test database (as the application role), migrated to head and back
+    down and up again by the owner role, so every revision's downgrade is exercised."""
+    app_url, owner_url = database_urls()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": app_url, "OWNER_DATABASE_URI": owner_url,
+                      "TESTING": True, "SECRET_KEY": "test-secret-key"})
     with app.app_context():
+        upgrade()
+        downgrade(revision="base")
         upgrade()
     return app
 
@@ -48,10 +53,18 @@ class _ConnectionSession(_FsaSession):
 
 @pytest.fixture()
 def db_session(app):
-    """A session whose work is rolled back after the test (commits become savepoints)."""
+    """A session whose work is rolled back after the test (commits become savepoints).
+
+    The connection is the owner's, switched to the application role (`SET ROLE`) for
+    everything but the reference rows a test builds (town, village, grid: `Factory.as_owner`),
+    so requests and fixtures meet row-level security exactly as the app does.
+    """
+    from webgis.database import owner_engine
+
     with app.app_context():
-        conn = db.engine.connect()
+        conn = owner_engine().connect()
         trans = conn.begin()
+        conn.exec_driver_sql("SET LOCAL ROLE gridcheck_app")
         original = db.session
         db.session = db._make_scoped_session(
             {"bind": conn, "join_transaction_mode": "create_savepoint", "class_": _ConnectionSession})
@@ -93,6 +106,22 @@ class Factory:
     def __init__(self, session):
         self.s = session
         self._n = 0
+        self.scope = None
+
+    @contextmanager
+    def as_owner(self):
+        """Build reference rows (territory) as the owner, then act as the app role again."""
+        conn = self.s.connection()
+        conn.exec_driver_sql("SET LOCAL ROLE NONE")
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql("SET LOCAL ROLE gridcheck_app")
+
+    def _apply_scope(self) -> None:
+        """Build rows as the town's administrator would (row-level security applies to fixtures too)."""
+        if self.scope is not None:
+            apply_scope(self.s.connection(), self.scope)
 
     def _next(self) -> int:
         self._n += 1
@@ -104,42 +133,52 @@ class Factory:
         n = self._next()
         t = Town(code=kw.pop("code", f"T{n:08d}"), name=kw.pop("name", f"测试镇{n}"),
                  geom=from_shape(MultiPolygon([box(121.0, 31.0, 122.0, 32.0)]), 4326), **kw)
-        self.s.add(t)
-        self.s.flush()
+        with self.as_owner():
+            self.s.add(t)
+            self.s.flush()
+        self.scope = Scope(town_id=t.id, all_grids=True, role="town_admin")
+        self._apply_scope()
         return t
 
     def station(self, town, **kw):
+        self._apply_scope()
         from webgis.geo.models import PoliceStation
 
         n = self._next()
         st = PoliceStation(town_id=town.id, code=kw.pop("code", f"PS{n}"), name=kw.pop("name", f"派出所{n}"),
                            geom=from_shape(Point(121.5, 31.5), 4326), **kw)
-        self.s.add(st)
-        self.s.flush()
+        with self.as_owner():
+            self.s.add(st)
+            self.s.flush()
         return st
 
     def village(self, town, station, bounds=(121.60, 31.80, 121.62, 31.82), **kw):
+        self._apply_scope()
         from webgis.geo.models import Village
 
         n = self._next()
         v = Village(town_id=town.id, station_id=station.id, code=kw.pop("code", f"V{n}"),
                     name=kw.pop("name", f"测试村{n}"), kind=kw.pop("kind", "village"),
                     geom=from_shape(MultiPolygon([box(*bounds)]), 4326), **kw)
-        self.s.add(v)
-        self.s.flush()
+        with self.as_owner():
+            self.s.add(v)
+            self.s.flush()
         return v
 
     def grid(self, village, bounds, number=1, **kw):
+        self._apply_scope()
         from webgis.geo.models import Grid
 
         g = Grid(town_id=village.town_id, village_id=village.id, code=kw.pop("code", f"{village.code}-{number}"),
                  number=number, name=kw.pop("name", f"第{number}网格"),
                  geom=from_shape(MultiPolygon([box(*bounds)]), 4326), **kw)
-        self.s.add(g)
-        self.s.flush()
+        with self.as_owner():
+            self.s.add(g)
+            self.s.flush()
         return g
 
     def building(self, grid, lon, lat, **kw):
+        self._apply_scope()
         from webgis.buildings.models import Building
 
         d = 0.00005
@@ -155,6 +194,7 @@ class Factory:
         return b
 
     def household(self, building, **kw):
+        self._apply_scope()
         from webgis.buildings.models import Household
 
         h = Household(town_id=building.town_id, grid_id=building.grid_id, building_id=building.id,
@@ -164,6 +204,7 @@ class Factory:
         return h
 
     def person(self, grid, household=None, relation="1", **kw):
+        self._apply_scope()
         from datetime import date
 
         from webgis.people.idcard import make_id_number
@@ -184,6 +225,7 @@ class Factory:
         return p
 
     def user(self, town, role="town_admin", username=None, password=PASSWORD, grids=(), **kw):
+        self._apply_scope()
         from webgis.auth.models import User
         from webgis.auth.services import hash_password
 

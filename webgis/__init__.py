@@ -66,4 +66,21 @@ def create_app(config: object | dict | None = None) -> Flask:
     app.cli.add_command(demo_command)
     register_error_handlers(app)
     register_security_headers(app)
+    _install_scope(app)
     return app
+
+
+def _install_scope(app: Flask) -> None:
+    """Hand each request's user scope to PostgreSQL (row-level security), per transaction."""
+    from flask_login import current_user
+    from flask_sqlalchemy.session import Session
+
+    from webgis import scope
+
+    scope.install(Session)
+
+    @app.before_request
+    def _set_scope():
+        if current_user.is_authenticated:
+            user = current_user._get_current_object()
+            scope.set_request_scope(db.session, scope.scope_of(db.session, user))

@@ -5,9 +5,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _local_database_url() -> str | None:
-    """Return the URL of the project-local cluster if `webgis.devdb` wrote one."""
-    url_file = ROOT / "var" / "database_url"
+def _local_url(name: str) -> str | None:
+    """Return a URL of the project-local cluster if `webgis.devdb` wrote it (var/<name>)."""
+    url_file = ROOT / "var" / name
     if url_file.exists():
         return url_file.read_text().strip() or None
     return None
@@ -17,7 +17,11 @@ class Config:
     """Default configuration; every value can be overridden by an environment variable."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _local_database_url()
+    # The web app connects as the application role (owns nothing, row-level security binds it);
+    # migrations and bulk loads (demo, imports by the operator) use the owner role.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _local_url("database_url")
+    OWNER_DATABASE_URI = (os.environ.get("OWNER_DATABASE_URL") or
+                          (None if os.environ.get("DATABASE_URL") else _local_url("owner_database_url")))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 5}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # Optional base map, e.g. an intranet XYZ server or Tianditu with a key:
@@ -41,4 +45,5 @@ class TestConfig(Config):
 
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
+    OWNER_DATABASE_URI = os.environ.get("TEST_OWNER_DATABASE_URL")
     SECRET_KEY = "test-secret-key"

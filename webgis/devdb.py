@@ -7,7 +7,12 @@ system user (PostgreSQL refuses to run as root).
 
     python -m webgis.devdb ensure   # init if missing, start if stopped, create DBs
     python -m webgis.devdb stop
-    python -m webgis.devdb check URL  # one clear line if the URL cannot be reached
+    python -m webgis.devdb url app|owner|test|test_owner
+    python -m webgis.devdb check URL VARIABLE  # one clear line if the URL cannot be reached
+
+Two roles: `gridcheck` owns the tables (migrations, demo loading) and
+`gridcheck_app` is what the web app connects as (owns nothing, NOBYPASSRLS), so
+row-level security binds the app.
 """
 import os
 import pwd
@@ -23,8 +28,11 @@ DATA = VAR / "pg" / "data"
 SOCK = VAR / "pg" / "run"
 LOG = VAR / "pg" / "server.log"
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-DATABASES = {"gridcheck": "database_url", "gridcheck_test": "test_database_url"}
-OWNER = "gridcheck"
+# database -> (file with the app role's URL, file with the owner's URL)
+DATABASES = {"gridcheck": ("database_url", "owner_database_url"),
+             "gridcheck_test": ("test_database_url", "test_owner_database_url")}
+OWNER = "gridcheck"  # owns the tables; runs migrations and bulk loads
+APP_ROLE = "gridcheck_app"  # what the web app connects as: owns nothing, NOBYPASSRLS
 
 # Settings for a 2-core, 24 GiB machine serving short map queries: JIT off because
 # compiling costs more than it saves on millisecond tile queries.
@@ -122,15 +130,21 @@ def start() -> None:
 
 
 def create_databases() -> None:
-    """Create the owner role, the databases and their extensions (superuser work)."""
+    """Create the two roles, the databases and their extensions (superuser work)."""
     if _psql(f"SELECT 1 FROM pg_roles WHERE rolname = '{OWNER}'") != "1":
-        _psql(f"CREATE ROLE {OWNER} LOGIN")
-    for db, url_file in DATABASES.items():
+        _psql(f"CREATE ROLE {OWNER} LOGIN NOSUPERUSER")
+    if _psql(f"SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}'") != "1":
+        _psql(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT")
+    # The owner may act as the app role (SET ROLE): the test suite builds reference rows as
+    # owner and everything else as the app role, inside one rolled-back transaction.
+    _psql(f"GRANT {APP_ROLE} TO {OWNER}")
+    for db, (app_file, owner_file) in DATABASES.items():
         if _psql(f"SELECT 1 FROM pg_database WHERE datname = '{db}'") != "1":
             _psql(f"CREATE DATABASE {db} OWNER {OWNER}")
             print(f"devdb: created database {db}")
         _psql("CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS pgrouting;", db=db)
-        (VAR / url_file).write_text(f"postgresql://{OWNER}@/{db}?host={SOCK}\n")
+        (VAR / app_file).write_text(f"postgresql://{APP_ROLE}@/{db}?host={SOCK}\n")
+        (VAR / owner_file).write_text(f"postgresql://{OWNER}@/{db}?host={SOCK}\n")
 
 
 def ensure() -> None:
@@ -174,13 +188,29 @@ def check(url: str, variable: str) -> None:
     conn.close()
 
 
+URL_VARIABLES = {  # kind -> (environment variable, file under var/)
+    "app": ("DATABASE_URL", "database_url"),
+    "owner": ("OWNER_DATABASE_URL", "owner_database_url"),
+    "test": ("TEST_DATABASE_URL", "test_database_url"),
+    "test_owner": ("TEST_OWNER_DATABASE_URL", "test_owner_database_url"),
+}
+
+
 def url_for(kind: str) -> str:
-    """Return the URL for 'app' or 'test': the environment variable, else the local cluster."""
-    var, db = ("DATABASE_URL", "gridcheck") if kind == "app" else ("TEST_DATABASE_URL", "gridcheck_test")
+    """Return the URL of a kind in URL_VARIABLES: the environment variable, else the local cluster.
+
+    An owner URL not given falls back to the app URL given (a single-role setup, without
+    the protection of a separate application role).
+    """
+    var, file = URL_VARIABLES[kind]
     if os.environ.get(var):
         return os.environ[var]
+    if kind.endswith("owner"):
+        app_var = URL_VARIABLES["app" if kind == "owner" else "test"][0]
+        if os.environ.get(app_var):
+            return os.environ[app_var]
     ensure()
-    return (VAR / DATABASES[db]).read_text().strip()
+    return (VAR / file).read_text().strip()
 
 
 def main(argv: list[str]) -> None:
@@ -189,7 +219,7 @@ def main(argv: list[str]) -> None:
         ensure()
     elif cmd == "stop":
         stop()
-    elif cmd == "url":  # print the URL for app|test, starting the local cluster if needed
+    elif cmd == "url":  # print the URL for app|owner|test|test_owner, starting the local cluster if needed
         print(url_for(argv[2]))
     elif cmd == "check":
         check(argv[2], argv[3])

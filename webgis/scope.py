@@ -96,10 +96,12 @@ def current_scope() -> Scope:
     return NO_SCOPE
 
 
-def install(session_factory) -> None:
-    """Apply the request's scope at the start of every transaction of `session_factory`."""
+def _after_begin(session, transaction, connection):
+    if has_request_context():
+        apply(connection, g.get("gc_scope", NO_SCOPE))
 
-    @event.listens_for(session_factory, "after_begin")
-    def _after_begin(session, transaction, connection):
-        if has_request_context():
-            apply(connection, g.get("gc_scope", NO_SCOPE))
+
+def install(session_class) -> None:
+    """Apply the request's scope at the start of every transaction of sessions of `session_class`."""
+    if not event.contains(session_class, "after_begin", _after_begin):
+        event.listen(session_class, "after_begin", _after_begin)
