@@ -1,0 +1,237 @@
+"""Write generated demo rows into PostgreSQL with COPY, in one transaction.
+
+The loader takes a psycopg2 connection (from `db.engine.raw_connection()`), so a test
+can run it inside its own transaction and roll back. It never touches `code_item`
+(the migration fills it) nor the generated geometry columns (PostgreSQL computes them).
+The status triggers on visit / verification are switched off for the bulk COPY (they
+would refresh per statement with arrays of every household) and the derived status is
+then recomputed once, set-based, with gc_refresh_all_status(). It must run as the
+owner of the tables (ALTER TABLE for the triggers and for FORCE ROW LEVEL SECURITY,
+both transactional: other sessions never see them off).
+"""
+import io
+import logging
+import time
+from collections.abc import Callable
+
+from webgis.demo.generator import DemoData
+from webgis.demo.tables import COLUMNS, REFS, SERIAL
+
+log = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock key: two demo loads never run at the same time.
+LOCK_KEY = 0x6772_6964  # "grid"
+STATUS_TRIGGERS = (("visit", "visit_refresh_status"), ("verification", "verification_refresh_status"))
+_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+class DemoExists(Exception):
+    """The town already has data and replacing it was not asked for."""
+
+    def __init__(self, state: dict):
+        super().__init__(f"town {state['code']} already has data")
+        self.state = state
+
+
+def town_state(cur, code: str) -> dict | None:
+    """Return the town row's id and how much it holds, or None if there is no such town."""
+    cur.execute(
+        """SELECT t.id, t.code, t.name,
+                  (SELECT count(*) FROM village v WHERE v.town_id = t.id),
+                  (SELECT count(*) FROM grid g WHERE g.town_id = t.id),
+                  (SELECT count(*) FROM building b WHERE b.town_id = t.id)
+             FROM town t WHERE t.code = %s""",
+        (code,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return {"id": row[0], "code": row[1], "name": row[2], "villages": row[3], "grids": row[4],
+            "buildings": row[5], "has_data": bool(row[3] or row[4] or row[5])}
+
+
+def _extra_town_tables(cur) -> list[str]:
+    """Other tables with a town_id column and a foreign key into the demo's tables, children first.
+
+    Their rows would block deleting the town. Tables without such a key (e.g. the
+    append-only audit log) are left alone.
+    """
+    cur.execute(
+        """SELECT DISTINCT c.conrelid::regclass::text
+             FROM pg_constraint c
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attname = 'town_id' AND NOT a.attisdropped
+            WHERE c.contype = 'f' AND c.confrelid::regclass::text = ANY (%s)
+              AND NOT c.conrelid::regclass::text = ANY (%s)""",
+        (list(COLUMNS), list(COLUMNS)),
+    )
+    extra = sorted(r[0] for r in cur.fetchall())
+    if not extra:
+        return []
+    cur.execute(
+        """SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint
+            WHERE contype = 'f' AND conrelid::regclass::text = ANY (%s)
+              AND confrelid::regclass::text = ANY (%s)""",
+        (extra, extra),
+    )
+    parents: dict[str, set[str]] = {t: set() for t in extra}
+    for child, parent in cur.fetchall():
+        if child != parent:
+            parents[child].add(parent)
+    order: list[str] = []
+    # Repeatedly take the tables no remaining table depends on (children before parents).
+    remaining = list(extra)
+    while remaining:
+        leaves = [t for t in remaining if not any(t in parents[o] for o in remaining if o != t)] or remaining[:1]
+        order += leaves
+        remaining = [t for t in remaining if t not in leaves]
+    return order
+
+
+def delete_town(cur, town_id: int) -> None:
+    """Delete every row of the town (the demo's own tables and any other town_id table)."""
+    for table in _extra_town_tables(cur):
+        cur.execute(f"DELETE FROM {table} WHERE town_id = %s", (town_id,))
+    for table in reversed(COLUMNS):
+        if table == "user_grid":
+            cur.execute("DELETE FROM user_grid WHERE user_id IN (SELECT id FROM app_user WHERE town_id = %s)"
+                        " OR grid_id IN (SELECT id FROM grid WHERE town_id = %s)", (town_id, town_id))
+        elif table == "town":
+            cur.execute("DELETE FROM town WHERE id = %s", (town_id,))
+        else:
+            cur.execute(f"DELETE FROM {table} WHERE town_id = %s", (town_id,))
+
+
+def _offsets(cur) -> dict[str, int]:
+    """Current max id per table: the generated ids (from 1) are shifted past them."""
+    out = {}
+    for table in SERIAL:
+        cur.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
+        out[table] = cur.fetchone()[0]
+    return out
+
+
+def _text(v) -> str:
+    """One value in COPY text format."""
+    if v is None:
+        return "\\N"
+    if v is True:
+        return "t"
+    if v is False:
+        return "f"
+    if isinstance(v, str):
+        return v.translate(_ESCAPE)
+    if isinstance(v, int):
+        return str(v)
+    return v.isoformat()
+
+
+def _copy(cur, table: str, rows: list[tuple], offsets: dict[str, int]) -> None:
+    cols = COLUMNS[table]
+    shifts = [(i, offsets[REFS[table][c]]) for i, c in enumerate(cols) if c in REFS[table]]
+    shifts = [(i, off) for i, off in shifts if off]
+    buf = io.StringIO()
+    write = buf.write
+    for row in rows:
+        if shifts:
+            row = list(row)
+            for i, off in shifts:
+                if row[i] is not None:
+                    row[i] += off
+        write("\t".join(map(_text, row)))
+        write("\n")
+    buf.seek(0)
+    cur.copy_expert(f"COPY {table} ({', '.join(cols)}) FROM STDIN", buf, size=1 << 20)
+
+
+def _set_triggers(cur, enabled: bool) -> bool:
+    """Enable/disable the per-statement status triggers; False if not allowed (not the owner)."""
+    cur.execute("SAVEPOINT demo_triggers")
+    try:
+        for table, trigger in STATUS_TRIGGERS:
+            cur.execute(f"ALTER TABLE {table} {'ENABLE' if enabled else 'DISABLE'} TRIGGER {trigger}")
+    except Exception as exc:  # noqa: BLE001 - any failure: keep the triggers as they are
+        cur.execute("ROLLBACK TO SAVEPOINT demo_triggers")
+        log.warning("cannot switch the status triggers (%s); loading with them on", exc)
+        return False
+    cur.execute("RELEASE SAVEPOINT demo_triggers")
+    return True
+
+
+def _forced_rls(cur) -> list[str]:
+    """The demo tables with FORCE ROW LEVEL SECURITY (COPY FROM refuses them)."""
+    cur.execute("SELECT relname FROM pg_class WHERE relforcerowsecurity AND relname = ANY (%s)"
+                " AND relnamespace = current_schema()::regnamespace", (list(COLUMNS),))
+    return sorted(r[0] for r in cur.fetchall())
+
+
+def load(conn, data: DemoData, *, replace: bool = False, commit: bool = True,
+         password_hash: Callable[[], str] | None = None, progress: Callable[[str], None] | None = None) -> dict:
+    """Load `data` into the database of `conn` in one transaction; return timings (seconds).
+
+    Raises DemoExists if the town already has data and `replace` is false. With
+    `commit=False` the caller owns the transaction (and may roll it back).
+    """
+    say = progress or (lambda msg: None)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    cur = conn.cursor()
+    try:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        state = town_state(cur, data.town_code)
+        if state is not None:
+            if state["has_data"] and not replace:
+                raise DemoExists(state)
+            say(f"删除{state['name']}原有数据…")
+            delete_town(cur, state["id"])
+        timings["delete"] = time.perf_counter() - t0
+        offsets = _offsets(cur)
+        if password_hash is None:
+            from webgis.auth.services import hash_password
+            from webgis.demo.users import DEMO_PASSWORD
+
+            def password_hash():
+                return hash_password(DEMO_PASSWORD)
+        pw = COLUMNS["app_user"].index("password_hash")
+        users = [row[:pw] + (password_hash(),) + row[pw + 1:] for row in data.tables["app_user"]]
+        switched = _set_triggers(cur, enabled=False)
+        # COPY FROM is not supported under row-level security, and FORCE subjects the owner
+        # to it; lifted for this transaction only (the owner's policy allows everything anyway).
+        forced = _forced_rls(cur)
+        for table in forced:
+            cur.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+        for table in COLUMNS:
+            rows = users if table == "app_user" else data.tables[table]
+            t = time.perf_counter()
+            _copy(cur, table, rows, offsets)
+            timings[table] = time.perf_counter() - t
+            if len(rows) > 10000:
+                say(f"  {table}: {len(rows)} 行")
+        for table in SERIAL:
+            # Never move a sequence backwards: setval is not undone by a rollback, and a
+            # rolled-back load (tests) must not leave it below ids committed by others.
+            cur.execute(f"SELECT pg_get_serial_sequence('{table}', 'id')")
+            seq = cur.fetchone()[0]
+            cur.execute(f"SELECT setval('{seq}', greatest(coalesce(max(id), 0) + 1, "
+                        f"(SELECT last_value FROM {seq})), false) FROM {table}")
+        for table in forced:
+            cur.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+        if switched:
+            _set_triggers(cur, enabled=True)
+        t = time.perf_counter()
+        say("计算走访与核验状态…")
+        cur.execute("SELECT gc_refresh_all_status()")
+        timings["refresh_status"] = time.perf_counter() - t
+        t = time.perf_counter()
+        for table in COLUMNS:
+            cur.execute(f"ANALYZE {table}")
+        timings["analyze"] = time.perf_counter() - t
+        if commit:
+            conn.commit()
+    except BaseException:
+        if commit:
+            conn.rollback()
+        raise
+    finally:
+        cur.close()
+    timings["total"] = time.perf_counter() - t0
+    return timings
