@@ -2,13 +2,14 @@
 import json
 
 from geoalchemy2.functions import ST_AsGeoJSON
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from webgis.buildings import address
 from webgis.buildings.models import Building, Household
 from webgis.codes.data import label
 from webgis.extensions import db
 from webgis.geo.models import Grid, Village
+from webgis.orgs.models import KeyAttention
 from webgis.people.models import Person, Residence
 from webgis.people.privacy import identifiers
 
@@ -37,8 +38,21 @@ def building_detail(building_id: int, role: str) -> dict | None:
         .join(Person, Person.id == Residence.person_id)
         .where(Residence.household_id.in_([h.id for h in households]),
                Residence.end_date.is_(None), Person.status == "active")
-        .order_by(Residence.household_id, Residence.relation_to_head, Person.id)
+        .order_by(Residence.household_id, func.lpad(Residence.relation_to_head, 2, "0"), Person.id)
     ).all() if households else []
+    # Row-level security returns key-attention rows only to police, station and town admin.
+    person_ids = [p.id for _, _, p in residents]
+    attention: dict[int, list] = {}
+    if person_ids or households:
+        rows = db.session.execute(
+            select(KeyAttention).where(or_(KeyAttention.person_id.in_(person_ids or [-1]),
+                                           KeyAttention.household_id.in_([h.id for h in households] or [-1])))
+            .order_by(KeyAttention.id)).scalars().all()
+        for k in rows:
+            key = ("p", k.person_id) if k.person_id else ("h", k.household_id)
+            attention.setdefault(key, []).append({
+                "category": k.category, "category_label": label("key_category", k.category),
+                "level": k.level, "level_label": label("attention_level", k.level) or "未标注"})
     by_household: dict[int, list] = {}
     for household_id, relation, p in residents:
         by_household.setdefault(household_id, []).append({
@@ -49,6 +63,7 @@ def building_detail(building_id: int, role: str) -> dict | None:
             "relation_label": label("relation", relation),
             "category_label": label("person_category", p.category),
             **identifiers(role, p.id_number, p.phone),
+            **({"key_attention": attention[("p", p.id)]} if ("p", p.id) in attention else {}),
         })
     return {
         "id": b.id,
@@ -81,5 +96,6 @@ def building_detail(building_id: int, role: str) -> dict | None:
             "verified_at": _iso(h.verified_at),
             "remarks": h.remarks,
             "residents": by_household.get(h.id, []),
+            **({"key_attention": attention[("h", h.id)]} if ("h", h.id) in attention else {}),
         } for h in households],
     }
