@@ -1,6 +1,5 @@
 """Test fixtures: a real PostGIS database built by the migrations, each test inside
 a SAVEPOINT that is rolled back, and login helpers per role."""
-import os
 import re
 from contextlib import contextmanager
 import sys

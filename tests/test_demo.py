@@ -1,30 +1,22 @@
 """The demo generator and loader: the small demo is generated, loaded into the test
 database inside one transaction, checked with PostGIS, and rolled back."""
-import os
 import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from webgis import create_app  # noqa: E402
 from webgis.codes.data import codes  # noqa: E402
 from webgis.demo.generator import TARGETS, digest, generate  # noqa: E402
 from webgis.demo.loader import DemoExists, load, town_state  # noqa: E402
 from webgis.demo.tables import COLUMNS  # noqa: E402
 from webgis.demo.users import DEMO_PASSWORD, logins_table  # noqa: E402
-from webgis.extensions import db  # noqa: E402
 from webgis.people.idcard import birth_date_of, gender_of, is_valid_id_number  # noqa: E402
 
 SEED = 2019
-
-
-def _test_database_url() -> str:
-    return os.environ.get("TEST_DATABASE_URL") or (ROOT / "var" / "test_database_url").read_text().strip()
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +26,12 @@ def small():
 
 
 @pytest.fixture(scope="module")
-def loaded(small):
+def loaded(app, small):
     """(cursor, town id): the small demo loaded with --replace semantics, rolled back afterwards."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": _test_database_url(), "TESTING": True, "SECRET_KEY": "x"})
+    from webgis.database import owner_engine
+
     with app.app_context():
-        upgrade()
-        conn = db.engine.raw_connection()
+        conn = owner_engine().raw_connection()
         try:
             # Hashing once is enough here (argon2 is deliberately slow).
             from webgis.auth.services import hash_password

@@ -10,7 +10,7 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from webgis.extensions import db
+from webgis.database import owner_engine
 
 TABLE_LABELS = {
     "town": "镇", "police_station": "派出所", "village": "村（社区）", "grid": "网格", "road": "道路",
@@ -76,7 +76,7 @@ def demo_command(scale: str, seed: int, if_empty: bool, replace: bool, logins_on
     if if_empty and replace:
         raise click.UsageError("--if-empty 与 --replace 不能同时使用。")
     town_code = load_base().town_code
-    conn = db.engine.raw_connection()
+    conn = owner_engine().raw_connection()  # bulk load as the table owner, not the app role
     try:
         cur = conn.cursor()
         if logins_only:

@@ -1,5 +1,5 @@
 """Layer endpoints: vector tiles and label points for the current view."""
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_login import login_required
 
 from webgis.api import ApiError
