@@ -1,8 +1,6 @@
 """GridCheck (网格核查): map-centric platform for door-to-door verification campaigns."""
 import logging
-import os
 import secrets
-from pathlib import Path
 
 from flask import Flask
 
@@ -52,20 +50,25 @@ def create_app(config: object | dict | None = None) -> Flask:
 
     from webgis import models  # noqa: F401  (register every table)
     from webgis.api import register_error_handlers
+    from webgis.audit.views import bp as audit_bp
     from webgis.auth.views import bp as auth_bp
     from webgis.buildings.views import bp as buildings_bp
     from webgis.demo.cli import demo_command
     from webgis.map.api import bp as layers_bp
     from webgis.map.views import bp as map_bp
-    from webgis.security import register_security_headers
+    from webgis.security import register_csrf_error_handler, register_security_headers
+    from webgis.users.views import bp as users_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(map_bp)
     app.register_blueprint(layers_bp)
     app.register_blueprint(buildings_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(users_bp)
     app.cli.add_command(demo_command)
     register_error_handlers(app)
     register_security_headers(app)
+    register_csrf_error_handler(app)
     _install_scope(app)
     return app
 

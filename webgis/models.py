@@ -1,4 +1,5 @@
 """Import every model so that metadata (Alembic, tests) sees all tables."""
+from webgis.audit.models import AuditEntry  # noqa: F401
 from webgis.auth.models import User, user_grid  # noqa: F401
 from webgis.buildings.models import Building, Household  # noqa: F401
 from webgis.codes.models import CodeItem  # noqa: F401

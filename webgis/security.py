@@ -1,9 +1,17 @@
-"""Security headers on every response; no-store on anything that may carry personal data."""
-from flask import Flask, request
+"""Security headers on every response; no-store on anything that may carry personal data;
+a refused CSRF token answered in the app's own shapes."""
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from webgis.api import error_response
 
 CSP = ("default-src 'self'; img-src 'self' data: blob: {tiles}; style-src 'self' 'unsafe-inline'; "
        "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; object-src 'none'; "
        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+# Field work may locate the phone on the map; nothing else of the device is needed.
+PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
+HSTS = "max-age=31536000; includeSubDomains"
+CSRF_MESSAGE = "页面已过期或请求来源无效，请刷新页面后重试"
 
 
 def register_security_headers(app: Flask) -> None:
@@ -22,6 +30,19 @@ def register_security_headers(app: Flask) -> None:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if request.is_secure:  # behind a TLS proxy, configure ProxyFix so this is known
+            resp.headers.setdefault("Strict-Transport-Security", HSTS)
         if not request.path.startswith("/static/") and not request.path.startswith("/tiles/"):
             resp.headers.setdefault("Cache-Control", "no-store")
         return resp
+
+
+def register_csrf_error_handler(app: Flask) -> None:
+    """Answer a missing or bad CSRF token with 400: JSON error shape under /api and /tiles."""
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        if request.path.startswith(("/api/", "/tiles/")):
+            return error_response(400, CSRF_MESSAGE, "csrf_failed")
+        return render_template("auth/error.html", title="请求无效", message=CSRF_MESSAGE), 400

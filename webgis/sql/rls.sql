@@ -59,6 +59,11 @@ BEGIN
   -- Users and their grid assignment are managed in the app (town admin pages).
   EXECUTE 'GRANT SELECT, INSERT, UPDATE ON app_user TO gridcheck_app';
   EXECUTE 'GRANT SELECT, INSERT, DELETE ON user_grid TO gridcheck_app';
+  -- Server-side sessions and the login throttle (webgis/auth/sessions.py, throttle.py).
+  EXECUTE 'GRANT SELECT, INSERT, UPDATE ON user_session TO gridcheck_app';
+  EXECUTE 'GRANT SELECT, INSERT, UPDATE, DELETE ON auth_throttle TO gridcheck_app';
+  -- The audit log: append and read only (its triggers refuse UPDATE/DELETE to everyone).
+  EXECUTE 'GRANT SELECT, INSERT ON audit_log TO gridcheck_app';
   EXECUTE 'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO gridcheck_app';
   FOREACH t IN ARRAY scoped LOOP
     -- No DELETE: a deletion is a status change with history.
