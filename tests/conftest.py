@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
 from flask_sqlalchemy.session import Session as _FsaSession
 from geoalchemy2.shape import from_shape
@@ -76,9 +77,29 @@ def db_session(app):
             conn.close()
 
 
+class _FixtureScopeClient(FlaskClient):
+    """A test client that, after each request, gives the test's own connection back the
+    scope its fixtures were built with (the request's scope lives in the same transaction)."""
+
+    session = None
+
+    def open(self, *args, **kwargs):
+        resp = super().open(*args, **kwargs)
+        s = type(self).session
+        if s is not None and s.info.get("fixture_scope") is not None:
+            apply_scope(s.connection(), s.info["fixture_scope"])
+        return resp
+
+
 @pytest.fixture()
 def client(app, db_session):
-    return app.test_client()
+    _FixtureScopeClient.session = db_session
+    app.test_client_class = _FixtureScopeClient
+    try:
+        yield app.test_client()
+    finally:
+        _FixtureScopeClient.session = None
+        app.test_client_class = None
 
 
 def csrf_token(client, path: str = "/login") -> str:
@@ -120,6 +141,7 @@ class Factory:
     def _apply_scope(self) -> None:
         """Build rows as the town's administrator would (row-level security applies to fixtures too)."""
         if self.scope is not None:
+            self.s.info["fixture_scope"] = self.scope
             apply_scope(self.s.connection(), self.scope)
 
     def _next(self) -> int:

@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify
 from flask_login import login_required
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD, _test_database_url, csrf_token, login
+from tests.conftest import PASSWORD, csrf_token, database_urls, login
 from webgis.auth import sessions
 from webgis.auth.models import AuthThrottle, UserSession
 from webgis.auth.passwords import common_passwords, password_problems
@@ -310,7 +310,8 @@ def json_client(db_session):
     """A second app with one state-changing JSON endpoint, to exercise CSRF on /api/."""
     from webgis import create_app
 
-    app2 = create_app({"SQLALCHEMY_DATABASE_URI": _test_database_url(), "TESTING": True,
+    app_url, owner_url = database_urls()
+    app2 = create_app({"SQLALCHEMY_DATABASE_URI": app_url, "OWNER_DATABASE_URI": owner_url, "TESTING": True,
                        "SECRET_KEY": "test-secret-key"})
     bp = Blueprint("csrf_probe", __name__)
 

@@ -21,7 +21,7 @@ def _load_demo(app) -> None:
     assert result.exit_code == 0, f"demo load failed:\n{result.output}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(app):
     """Serve the app on 127.0.0.1:<free port> in a daemon thread; yield its base URL."""
     from werkzeug.serving import make_server
@@ -33,6 +33,7 @@ def live_server(app):
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
+        # Stop before other modules run: their fixtures swap db.session for a test connection.
         server.shutdown()
         thread.join(timeout=5)
 

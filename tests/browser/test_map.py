@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from tests.browser.guard import Guard
 from webgis.buildings.models import Building, Household
-from webgis.extensions import db
 from webgis.people.idcard import is_valid_id_number
 from webgis.people.models import Person, Residence
 
