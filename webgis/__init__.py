@@ -67,6 +67,9 @@ def create_app(config: object | dict | None = None) -> Flask:
     app.register_blueprint(users_bp)
     app.cli.add_command(demo_command)
     register_error_handlers(app)
+    from webgis.auth.chrome import chrome_context
+
+    app.context_processor(chrome_context)  # the top bar's town name and links, on every page
     register_security_headers(app)
     register_csrf_error_handler(app)
     _install_scope(app)

@@ -6,11 +6,9 @@ from wtforms.fields.choices import SelectChoice
 from webgis.audit import queries
 from webgis.audit.forms import AuditFilterForm
 from webgis.audit.services import ACTIONS
-from webgis.auth.chrome import chrome_context
 from webgis.auth.guards import town_admin_required
 
 bp = Blueprint("audit", __name__)
-bp.context_processor(chrome_context)
 
 # Labels of the object types written by this package and by auth/users.
 OBJECT_TYPES = {"user": "用户", "page": "页面", "person": "人员", "household": "户",

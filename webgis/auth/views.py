@@ -8,12 +8,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from webgis.api import error_response
 from webgis.audit import services as audit
 from webgis.auth import services, sessions, throttle, totp
-from webgis.auth.chrome import chrome_context
 from webgis.auth.forms import LoginForm, TotpForm
 from webgis.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__)
-bp.context_processor(chrome_context)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录"

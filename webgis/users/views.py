@@ -6,7 +6,6 @@ from wtforms.fields.choices import SelectChoice
 
 from webgis.audit import services as audit
 from webgis.audit.queries import LOCAL_TZ
-from webgis.auth.chrome import chrome_context
 from webgis.auth.guards import town_admin_required
 from webgis.auth.models import User
 from webgis.auth.passwords import POLICY_TEXT
@@ -18,7 +17,6 @@ from webgis.users import services
 from webgis.users.forms import ActionForm, ResetPasswordForm, UserCreateForm, UserEditForm
 
 bp = Blueprint("users", __name__)
-bp.context_processor(chrome_context)
 
 
 def _territory(town_id: int) -> dict:
