@@ -120,6 +120,18 @@ def login(client, username: str, password: str = PASSWORD):
 
 # --- factories: real rows in PostGIS ------------------------------------------------
 
+_HASHES: dict[str, str] = {}
+
+
+def _hash(password: str) -> str:
+    """argon2id is slow on purpose; hash each test password once per run."""
+    from webgis.auth.services import hash_password
+
+    if password not in _HASHES:
+        _HASHES[password] = hash_password(password)
+    return _HASHES[password]
+
+
 class Factory:
     """Build small, real territories and records; every call flushes to PostGIS."""
 
@@ -252,7 +264,7 @@ class Factory:
 
         n = self._next()
         u = User(town_id=town.id, username=username or f"user{n}", display_name=kw.pop("display_name", f"用户{n}"),
-                 password_hash=hash_password(password), role=role, **kw)
+                 password_hash=_hash(password), role=role, **kw)
         u.grids = list(grids)
         self.s.add(u)
         self.s.flush()

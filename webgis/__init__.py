@@ -56,12 +56,14 @@ def create_app(config: object | dict | None = None) -> Flask:
     from webgis.demo.cli import demo_command
     from webgis.map.api import bp as layers_bp
     from webgis.map.views import bp as map_bp
+    from webgis.people.views import bp as people_bp
     from webgis.security import register_csrf_error_handler, register_security_headers
     from webgis.users.views import bp as users_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(map_bp)
     app.register_blueprint(layers_bp)
+    app.register_blueprint(people_bp)
     app.register_blueprint(buildings_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(users_bp)

@@ -7,6 +7,13 @@ from webgis.people.idcard import mask_id_number, mask_phone
 
 # Liaisons and property companies never receive ID numbers or phones, not even masked.
 NO_IDENTIFIERS = frozenset({"liaison", "property"})
+# Who may reveal one person's full values, with a stated reason (each reveal is audited).
+MAY_REVEAL = frozenset({"town_admin", "village_admin", "grid_leader", "police", "station_admin"})
+
+
+def may_reveal(role: str) -> bool:
+    """Return True if the role may reveal a person's full ID number and phone."""
+    return role in MAY_REVEAL
 
 
 def may_receive_identifiers(role: str) -> bool:

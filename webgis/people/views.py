@@ -1,0 +1,20 @@
+"""Person API: reveal one person's full ID number and phone, with a reason (audited)."""
+from flask import Blueprint, jsonify, request
+from flask_login import current_user, login_required
+
+from webgis.api import ApiError
+from webgis.people import services
+
+bp = Blueprint("people", __name__)
+
+
+@bp.route("/api/persons/<int:person_id>/reveal", methods=["POST"])
+@login_required
+def reveal(person_id: int):
+    """查看完整证件号码和电话: needs a reason; every reveal is written to the audit log."""
+    body = request.get_json(silent=True) or {}
+    try:
+        data = services.reveal(person_id, current_user.role, body.get("reason"))
+    except services.RevealRefused as exc:
+        raise ApiError(exc.status, exc.message) from None
+    return jsonify(data)
