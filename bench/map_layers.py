@@ -88,11 +88,11 @@ def start_server(url: str, workers: int, port: int) -> subprocess.Popen:
     cmd = [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
            "--worker-class", "gthread", "--threads", "4", "--log-level", "warning", "webgis:create_app()"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-    for _ in range(100):
+    for _ in range(150):
         try:
-            requests.get(f"http://127.0.0.1:{port}/login", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/login", timeout=5)
             return proc
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     proc.kill()
     raise SystemExit("server did not start")
@@ -210,6 +210,7 @@ def main() -> None:
     ap.add_argument("--demo-time", action="store_true", help="also time `demo --scale town` (minutes)")
     ap.add_argument("--json", help="write the figures to this file")
     args = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)
 
     url = database_url()
     conn = psycopg2.connect(url)
