@@ -51,6 +51,13 @@ class _ConnectionSession(_FsaSession):
         return self.bind
 
 
+@pytest.fixture(scope="session")
+def demo(app):
+    """The small demo town, committed in the test database (loaded once; reused if there)."""
+    result = app.test_cli_runner().invoke(args=["demo", "--scale", "small", "--seed", "2019", "--if-empty"])
+    assert result.exit_code == 0, f"demo load failed:\n{result.output}"
+
+
 @pytest.fixture()
 def db_session(app):
     """A session whose work is rolled back after the test (commits become savepoints).
