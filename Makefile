@@ -13,7 +13,7 @@ PORT       ?= 5000
 HOST       ?= 127.0.0.1
 DEMO_SCALE ?= town
 DEMO_SEED  ?= 2019
-WORKERS    ?= 4
+WORKERS    ?= 3
 RUN_PACKAGES  := postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting
 TEST_PACKAGES := $(RUN_PACKAGES) chromium fonts-wqy-microhei
 BENCH_PACKAGES := wrk
@@ -73,7 +73,7 @@ demo: migrate
 run: demo
 	@$(FLASK) demo --logins
 	@echo "GridCheck 网格核查: http://$(HOST):$(PORT)"
-	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread --threads 4 \
+	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread --threads 1 \
 	  --access-logfile - "webgis:create_app()"
 
 # --- tests & benchmarks ----------------------------------------------------

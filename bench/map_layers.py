@@ -30,15 +30,28 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEMO_USER, DEMO_PASSWORD = "town", "Huilong#2026"
+# One User-Agent for the login and the load generator: the session is bound to it.
+USER_AGENT = "GridCheck-bench/1"
 
 
-def database_url() -> str:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url
+def database_url(kind: str = "app") -> str:
+    """The app role's URL (what the endpoint uses) or the owner's ('owner')."""
     from webgis import devdb
 
-    return devdb.url_for("app")
+    return devdb.url_for(kind)
+
+
+def town_admin_connection(url: str):
+    """A connection as the application role carrying the demo town admin's scope, so the
+    database's own timings go through the same row-level security policies as the endpoint."""
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("SELECT id FROM town ORDER BY id LIMIT 1")
+    town_id = cur.fetchone()[0]
+    cur.execute("SELECT set_config('gc.town_id', %s, false), set_config('gc.all_grids', 'on', false), "
+                "set_config('gc.role', 'town_admin', false)", (str(town_id),))
+    return conn
 
 
 def pct(values: list[float], p: float) -> float:
@@ -86,7 +99,7 @@ def free_port() -> int:
 def start_server(url: str, workers: int, port: int) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=url)
     cmd = [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-           "--worker-class", "gthread", "--threads", "4", "--log-level", "warning", "webgis:create_app()"]
+           "--worker-class", "gthread", "--threads", "1", "--log-level", "warning", "webgis:create_app()"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     for _ in range(150):
         try:
@@ -100,6 +113,7 @@ def start_server(url: str, workers: int, port: int) -> subprocess.Popen:
 
 def login(base: str) -> requests.Session:
     s = requests.Session()
+    s.headers["User-Agent"] = USER_AGENT
     html = s.get(f"{base}/login").text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
         re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
@@ -131,7 +145,7 @@ paths = {{{paths}}}
 i = 0
 request = function()
   i = i % #paths + 1
-  return wrk.format("GET", paths[i], {{["Cookie"] = "{cookie}"}})
+  return wrk.format("GET", paths[i], {{["Cookie"] = "{cookie}", ["User-Agent"] = "{USER_AGENT}"}})
 end
 """
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
@@ -204,17 +218,16 @@ def demo_time() -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--requests", type=int, default=200)
-    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--workers", type=int, default=3)
     ap.add_argument("--load-seconds", type=int, default=10)
-    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--demo-time", action="store_true", help="also time `demo --scale town` (minutes)")
     ap.add_argument("--json", help="write the figures to this file")
     args = ap.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
 
-    url = database_url()
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
+    url = database_url("app")
+    conn = town_admin_connection(url)
     cur = conn.cursor()
     cur.execute("SELECT (SELECT count(*) FROM grid), (SELECT count(*) FROM building), (SELECT count(*) FROM person)")
     grids, buildings, persons = cur.fetchone()

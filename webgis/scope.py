@@ -97,8 +97,12 @@ def current_scope() -> Scope:
 
 
 def _after_begin(session, transaction, connection):
+    # A new transaction starts with no gc.* settings (they are only ever set transaction-
+    # locally), which is NO_SCOPE: only a real scope needs the round trip.
     if has_request_context():
-        apply(connection, g.get("gc_scope", NO_SCOPE))
+        scope = g.get("gc_scope", NO_SCOPE)
+        if scope is not NO_SCOPE:
+            apply(connection, scope)
 
 
 def install(session_class) -> None:

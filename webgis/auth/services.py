@@ -12,7 +12,7 @@ from flask import g, session
 from sqlalchemy import select
 
 from webgis.auth import sessions, throttle
-from webgis.auth.models import User
+from webgis.auth.models import User, UserSession
 from webgis.auth.passwords import password_problems
 from webgis.extensions import db
 
@@ -124,13 +124,19 @@ def load_user(user_id: str) -> User | None:
         uid, version = (int(x) for x in user_id.split(":"))
     except (ValueError, AttributeError):
         return None
-    user = db.session.execute(
-        select(User).where(User.id == uid).execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if user is None or not user.active or user.session_version != version:
+    token = session.get(sessions.TOKEN_KEY)
+    if not token or not isinstance(token, str):
         return None
-    row = sessions.find(session.get(sessions.TOKEN_KEY))
-    if row is None or row.user_id != user.id:
+    # One round trip for the user and the server-side session record (every request runs this).
+    found = db.session.execute(
+        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == uid, UserSession.id == sessions.digest(token))
+        .execution_options(populate_existing=True)
+    ).first()
+    if found is None:
+        return None
+    user, row = found
+    if not user.active or user.session_version != version:
         return None
     reason = sessions.expiry_reason(row)
     if reason is not None:
