@@ -277,6 +277,65 @@ class Factory:
         self.s.flush()
         return u
 
+    # --- events and links (the coverage tests build their records with these) ---------------
+
+    def visit(self, household, result="verified", at=None, awareness=None, satisfaction=None, **kw):
+        self._apply_scope()
+        from webgis.visits.models import Visit
+
+        v = Visit(town_id=household.town_id, grid_id=household.grid_id, building_id=household.building_id,
+                  household_id=household.id, result=result, awareness=awareness, satisfaction=satisfaction,
+                  **({"visited_at": at} if at is not None else {}), **kw)
+        self.s.add(v)
+        self.s.flush()
+        return v
+
+    def verification(self, household, visit=None, outcome="signed", at=None, **kw):
+        self._apply_scope()
+        from webgis.visits.models import Verification
+
+        c = Verification(town_id=household.town_id, grid_id=household.grid_id, household_id=household.id,
+                         visit_id=visit.id if visit is not None else None, outcome=outcome,
+                         **({"verified_at": at} if at is not None else {}), **kw)
+        self.s.add(c)
+        self.s.flush()
+        return c
+
+    def residence(self, person, household, relation="2", start_date=None, end_date=None):
+        self._apply_scope()
+        from webgis.people.models import Residence
+
+        r = Residence(town_id=household.town_id, grid_id=household.grid_id, person_id=person.id,
+                      household_id=household.id, relation_to_head=relation, start_date=start_date,
+                      end_date=end_date)
+        self.s.add(r)
+        self.s.flush()
+        return r
+
+    def key_attention(self, grid, category="floating", level=None, person=None, household=None, organisation=None):
+        self._apply_scope()
+        from webgis.orgs.models import KeyAttention
+
+        k = KeyAttention(town_id=grid.town_id, grid_id=grid.id, category=category, level=level,
+                         person_id=person.id if person is not None else None,
+                         household_id=household.id if household is not None else None,
+                         organisation_id=organisation.id if organisation is not None else None)
+        self.s.add(k)
+        self.s.flush()
+        return k
+
+    def spot_check(self, building, inspector, items_checked, items_matched, household=None, at=None, **kw):
+        self._apply_scope()
+        from webgis.inspections.models import SpotCheck
+
+        sc = SpotCheck(town_id=building.town_id, grid_id=building.grid_id, building_id=building.id,
+                       household_id=household.id if household is not None else None, inspector_id=inspector.id,
+                       items_checked=items_checked, items_matched=items_matched,
+                       **({"checked_at": at} if at is not None else {}), **kw)
+        self.s.add(sc)
+        self.s.flush()
+        return sc
+
 
 @pytest.fixture()
 def make(db_session):

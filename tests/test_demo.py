@@ -212,3 +212,28 @@ def test_refuses_to_load_over_existing_data(loaded, small):
     with pytest.raises(DemoExists):
         load(conn, small, replace=False, commit=False, password_hash=lambda: "x")
     cur.execute("ROLLBACK TO SAVEPOINT again")
+
+
+def test_spot_checks_and_coverage_figures_after_load(loaded, small):
+    cur, town, _ = loaded
+    n = scalar(cur, "SELECT count(*) FROM spot_check WHERE town_id = %s", town)
+    assert n == len(small.tables["spot_check"]) > 0
+    cur.execute("""SELECT min(checked_at)::date, max(checked_at)::date, bool_and(items_matched <= items_checked)
+                     FROM spot_check WHERE town_id = %s""", (town,))
+    first, last, sane = cur.fetchone()
+    assert str(first) >= "2026-08-15" and str(last) <= "2026-10-23" and sane
+    # The loader computed the targets' figures once, set-based; the triggers' refresh agrees.
+    cols = "households, households_visited, households_verified, persons, persons_linked, spot_items, spot_matched"
+    cur.execute(f"SELECT grid_id, {cols} FROM coverage_grid WHERE town_id = %s ORDER BY 1", (town,))
+    loaded_figures = cur.fetchall()
+    assert len(loaded_figures) == scalar(cur, "SELECT count(*) FROM grid WHERE town_id = %s", town)
+    assert sum(r[6] for r in loaded_figures) == sum(r[7] for r in small.tables["spot_check"])
+    cur.execute("SAVEPOINT recount")
+    cur.execute("SELECT gc_refresh_coverage(ARRAY(SELECT id FROM grid WHERE town_id = %s))", (town,))
+    cur.execute(f"SELECT grid_id, {cols} FROM coverage_grid WHERE town_id = %s ORDER BY 1", (town,))
+    assert cur.fetchall() == loaded_figures
+    cur.execute("ROLLBACK TO SAVEPOINT recount")
+    # Link gaps of both kinds, placed at their last known room where there is one.
+    assert scalar(cur, """SELECT count(*) FROM coverage_gap WHERE town_id = %s AND kind = 'unlinked_person'
+                           AND building_id IS NOT NULL""", town) > 0
+    assert scalar(cur, "SELECT count(*) FROM coverage_gap WHERE town_id = %s AND kind = 'orphan_room'", town) > 0

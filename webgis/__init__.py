@@ -53,6 +53,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     from webgis.audit.views import bp as audit_bp
     from webgis.auth.views import bp as auth_bp
     from webgis.buildings.views import bp as buildings_bp
+    from webgis.coverage.views import bp as coverage_bp
     from webgis.demo.cli import demo_command
     from webgis.map.api import bp as layers_bp
     from webgis.map.views import bp as map_bp
@@ -65,6 +66,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     app.register_blueprint(layers_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(buildings_bp)
+    app.register_blueprint(coverage_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(users_bp)
     app.cli.add_command(demo_command)

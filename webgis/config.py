@@ -34,6 +34,17 @@ class Config:
     # Buildings are drawn from this zoom on; below it grids with aggregates.
     BUILDING_MIN_ZOOM = 14
     MAX_BBOX_DEGREES = 0.05
+    # The campaign's "today": decides which police verifications are overdue (more than 7 days
+    # after the visit) and where the progress chart ends. An ISO date (the end of that day in
+    # China Standard Time) or date-time; unset means the clock. The demo's records stop on
+    # 2026-10-23, so `make run` and the benchmarks set CAMPAIGN_TODAY=2026-10-23.
+    CAMPAIGN_TODAY = os.environ.get("CAMPAIGN_TODAY") or None
+    # The stages of seed §三 in 2026 (上旬 days 1–10, 中旬 11–20, 下旬 21–end), for the chart.
+    CAMPAIGN_STAGES = (
+        ("全面部署", "2026-08-01", "2026-08-10"),
+        ("采集录入", "2026-08-11", "2026-10-31"),
+        ("检查验收", "2026-11-01", "2026-11-10"),
+    )
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None

@@ -344,6 +344,7 @@
     this.select(null);
     this.root.hidden = true;
     this.shell.classList.remove("panel-open");
+    if (this.onClose) this.onClose();
   };
 
   Panel.prototype.render = function (b) {
@@ -377,6 +378,7 @@
     households.forEach(function (h) { section.appendChild(renderHousehold(h)); });
     this.body.replaceChildren(facts, section);
     this.body.scrollTop = 0;
+    if (this.onRender) this.onRender(b);  // e.g. coverage.js adds a way back to the grid's list
   };
 
   function householdState(h) {
@@ -469,6 +471,8 @@
     window.gcMap = map;
 
     var panel = new Panel(map, layers.buildings);
+    window.GridCheck.panel = panel;
+    window.GridCheck.layers = layers;
 
     layers.buildings.on("click", function (e) {
       var id = e.layer && e.layer.properties && e.layer.properties.id;
@@ -504,5 +508,10 @@
     window.addEventListener("resize", debounce(function () { map.invalidateSize(); }, 150));
   }
 
-  window.GridCheck = { init: init, style: style, featureId: featureId, rampColour: rampColour };
+  window.GridCheck = {
+    init: init, style: style, featureId: featureId, rampColour: rampColour,
+    // Shared with static/js/coverage.js (targets choropleth, heat layers, grid panel).
+    util: { el: el, text: text, getJSON: getJSON, badge: badge, debounce: debounce, keepVisible: keepVisible,
+            statusColour: statusColour, statusLabel: statusLabel, tileZoom: tileZoom },
+  };
 })(window, document, L);

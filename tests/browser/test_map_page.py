@@ -31,9 +31,10 @@ def test_map_page_uses_only_local_assets(client, small_town):
     for path in ("/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
                  "/static/vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js", "/static/js/map.js"):
         assert f'"{path}"' in html
-    for layer in ("villages", "grids", "roads", "buildings"):
+    for layer in ("villages", "grids", "roads", "buildings", "coverage"):
         assert f"'/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf'" in html
-    assert html.count("L.canvas.tile") == 4
+    assert html.count("L.canvas.tile") == 5  # the four layers and the targets choropleth
+    assert '"/static/vendor/leaflet-heat/leaflet-heat.js"' in html and "GridCheckCoverage.init(" in html
     assert "GridCheck.init(" in html and "/api/layers/labels" in html
     for name in ("村/居界线", "网格", "道路", "楼栋"):
         assert json.dumps(name) in html  # layer switcher entries (JSON-escaped by folium)
@@ -46,7 +47,7 @@ def test_every_map_element_loads_local_files(app, small_town):
     from webgis.map.page import build_map
 
     with app.test_request_context("/"):
-        m, config = build_map([[31.80, 121.60], [31.82, 121.62]])
+        m, config = build_map([[31.80, 121.60], [31.82, 121.62]], coverage=True)
         links = [url for el in _walk(m) for _, url in (getattr(el, "default_js", []) + getattr(el, "default_css", []))]
     assert links and all(url.startswith("/static/") for url in links), links
     assert set(config["statuses"]) == {code for code, _ in CODE_LISTS["collection_status"]["items"]}

@@ -16,7 +16,7 @@ TABLE_LABELS = {
     "town": "镇", "police_station": "派出所", "village": "村（社区）", "grid": "网格", "road": "道路",
     "app_user": "用户", "user_grid": "用户网格", "building": "楼栋", "household": "住户（户/室）",
     "person": "实有人口", "residence": "人房关联", "organisation": "实有单位", "key_attention": "重点关注",
-    "visit": "入户记录", "verification": "民警核验",
+    "visit": "入户记录", "verification": "民警核验", "spot_check": "检查验收抽查",
 }
 
 
@@ -50,6 +50,33 @@ def _logins(cur, town_code: str) -> list[tuple[str, str, str]]:
             scope = grids or "（未分配）"
         out.append((username, role, scope))
     return out
+
+
+def _add_spot_checks(conn, scale: str, seed: int) -> None:
+    """A town loaded before spot checks existed gets the demo's spot checks (检查验收抽查)."""
+    from webgis.demo.generator import generate
+    from webgis.demo.geography import load_base
+    from webgis.demo.loader import town_state
+
+    cur = conn.cursor()
+    cur.execute("SELECT to_regclass('spot_check') IS NOT NULL")
+    if not cur.fetchone()[0]:
+        conn.rollback()
+        return
+    state = town_state(cur, load_base().town_code)
+    cur.execute("SELECT count(*) FROM spot_check WHERE town_id = %s", (state["id"],))
+    missing = cur.fetchone()[0] == 0
+    conn.rollback()
+    if not missing:
+        return
+    from webgis.demo.loader import add_spot_checks
+
+    click.echo("补充检查验收抽查记录…")
+    added = add_spot_checks(conn, generate(scale, seed))
+    if added is None:
+        click.echo("已加载的数据与演示生成器不一致，未补充抽查记录（可用 --replace 重新加载）。")
+    else:
+        click.echo(f"已补充 {added} 条抽查记录。")
 
 
 def _print_logins(rows: list[tuple[str, str, str]]) -> None:
@@ -92,6 +119,7 @@ def demo_command(scale: str, seed: int, if_empty: bool, replace: bool, logins_on
             summary = f"{state['name']}已有数据（{state['villages']} 个村居，{state['grids']} 个网格，{state['buildings']} 栋楼）"
             if if_empty:
                 click.echo(f"{summary}，跳过演示数据加载。")
+                _add_spot_checks(conn, scale, seed)
                 return
             if not replace:
                 raise click.ClickException(f"{summary}。如需重新生成，请加 --replace（将删除{state['name']}的全部记录）。")

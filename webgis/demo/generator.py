@@ -20,8 +20,9 @@ from webgis.demo import names
 from webgis.demo.buildings import fill_grid, number_buildings
 from webgis.demo.campaign import AS_OF, BASE_CREATED, Campaign, CampaignLog, Staff
 from webgis.demo.geography import Frame, load_base, to_lonlat
+from webgis.demo.inspections import spot_checks
 from webgis.demo.orgs import OrgResult, key_attention, village_orgs
-from webgis.demo.people import PeopleMaker, populate_grid
+from webgis.demo.people import PeopleMaker, former_end, populate_grid, unlink_rooms
 from webgis.demo.tables import COLUMNS
 from webgis.demo.territory import (Grid, Village, build_blocks, build_roads, grid_polygons, town_main_roads,
                                    village_polygons)
@@ -190,6 +191,9 @@ def generate(scale: str = "town", seed: int = DEFAULT_SEED) -> DemoData:
         e.id = next_id("verification")
     for p in persons:
         p.id = next_id("person")
+    visited = {id(e.household) for e in log_.visits}
+    for g in grids:
+        unlink_rooms(g, visited, _rng(seed, scale, g.code, "unlinked-rooms"))
 
     # Organisations and key attention.
     orgs = OrgResult()
@@ -201,13 +205,28 @@ def generate(scale: str = "town", seed: int = DEFAULT_SEED) -> DemoData:
     for k in orgs.key_attention:
         k.id = next_id("key_attention")
 
+    # Spot checks of the grids in the acceptance stage (检查验收).
+    last_visit = {}
+    for e in log_.visits:
+        g = e.household.building.grid
+        last_visit[id(g)] = max(last_visit.get(id(g), e.at.date()), e.at.date())
+    town_admin = next(u.id for u in users if u.role == "town_admin")
+    inspector = next(u for u in users if u.role == "inspector")
+    inspected = {id(g) for g in inspector.grids}
+    spots = spot_checks(grids, last_visit, lambda g: inspector.id if id(g) in inspected else town_admin,
+                        f"{seed}/{scale}")
+    for sc in spots:
+        sc.id = next_id("spot_check")
+
     data = DemoData(scale, seed, base.town_code, base.town_name)
-    _rows(data, base, stations, villages, main_roads, grids, users, buildings, households, persons, log_, orgs)
+    _rows(data, base, stations, villages, main_roads, grids, users, buildings, households, persons, log_, orgs,
+          spots)
     data.logins = [(u.username, u.role, u.scope_text(base.town_name)) for u in users]
     return data
 
 
-def _rows(data, base, stations, villages, main_roads, grids, users, buildings, households, persons, log_, orgs):
+def _rows(data, base, stations, villages, main_roads, grids, users, buildings, households, persons, log_, orgs,
+          spots):
     """Turn the generator's objects into table rows (the column order of tables.COLUMNS)."""
     T = 1  # the town's id
     created = BASE_CREATED
@@ -245,6 +264,11 @@ def _rows(data, base, stations, villages, main_roads, grids, users, buildings, h
     res = [p for p in persons if p.household is not None]
     t["residence"] = [(i, T, p.grid.id, p.id, p.household.id, p.relation, p.start, p.end)
                       for i, p in enumerate(res, 1)]
+    # Link gaps with a last known room: their residence there has ended.
+    former = [p for p in persons if p.household is None and p.former is not None]
+    end_rng = random.Random(f"{data.seed}/{data.scale}/former-rooms")
+    t["residence"] += [(len(res) + i, T, p.former.building.grid.id, p.id, p.former.id, p.relation, p.start,
+                        former_end(p, end_rng)) for i, p in enumerate(former, 1)]
     o_pts = _ewkb([Point(o.x, o.y) for o in orgs.organisations])
     t["organisation"] = [
         (o.id, T, o.grid.id, o.building.id if o.building else None, o.name, o.category, o.address, o.principal,
@@ -262,6 +286,10 @@ def _rows(data, base, stations, villages, main_roads, grids, users, buildings, h
     t["verification"] = [
         (e.id, T, e.household.building.grid.id, e.household.id, e.visit.id, e.officer_id, e.at, e.outcome, e.note)
         for e in log_.verifications]
+    t["spot_check"] = [
+        (sc.id, T, sc.grid.id, sc.building.id, sc.household.id if sc.household else None, sc.inspector_id, sc.at,
+         sc.items_checked, sc.items_matched, sc.note)
+        for sc in spots]
     for name, rows in t.items():
         assert not rows or len(rows[0]) == len(COLUMNS[name]), name
 

@@ -3,11 +3,13 @@
 The loader takes a psycopg2 connection (from `db.engine.raw_connection()`), so a test
 can run it inside its own transaction and roll back. It never touches `code_item`
 (the migration fills it) nor the generated geometry columns (PostgreSQL computes them).
-The status triggers on visit / verification are switched off for the bulk COPY (they
-would refresh per statement with arrays of every household) and the derived status is
-then recomputed once, set-based, with gc_refresh_all_status(). It must run as the
-owner of the tables (ALTER TABLE for the triggers and for FORCE ROW LEVEL SECURITY,
-both transactional: other sessions never see them off).
+The triggers that keep derived data — the status triggers on visit / verification and
+the coverage triggers (webgis/sql/coverage.sql) — are switched off for the delete and the
+bulk COPY (they would refresh per statement with arrays of every household) and the
+derived data is then recomputed once, set-based, with gc_refresh_all_status() and
+gc_refresh_coverage(NULL). It must run as the owner of the tables (ALTER TABLE for the
+triggers and for FORCE ROW LEVEL SECURITY, both transactional: other sessions never see
+them off).
 """
 import io
 import logging
@@ -22,6 +24,7 @@ log = logging.getLogger(__name__)
 # pg_advisory_xact_lock key: two demo loads never run at the same time.
 LOCK_KEY = 0x6772_6964  # "grid"
 STATUS_TRIGGERS = (("visit", "visit_refresh_status"), ("verification", "verification_refresh_status"))
+COVERAGE_TRIGGER_PREFIX = "coverage_after_"
 _ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -143,11 +146,23 @@ def _copy(cur, table: str, rows: list[tuple], offsets: dict[str, int]) -> None:
     cur.copy_expert(f"COPY {table} ({', '.join(cols)}) FROM STDIN", buf, size=1 << 20)
 
 
+def _derived_triggers(cur) -> list[tuple[str, str]]:
+    """The triggers that keep derived data on the demo's tables: (table, trigger)."""
+    cur.execute(
+        """SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+            WHERE NOT t.tgisinternal AND c.relname = ANY (%s)
+              AND c.relnamespace = current_schema()::regnamespace
+              AND (t.tgname = ANY (%s) OR starts_with(t.tgname, %s))
+            ORDER BY 1, 2""",
+        (list(COLUMNS), [t for _, t in STATUS_TRIGGERS], COVERAGE_TRIGGER_PREFIX))
+    return cur.fetchall()
+
+
 def _set_triggers(cur, enabled: bool) -> bool:
-    """Enable/disable the per-statement status triggers; False if not allowed (not the owner)."""
+    """Enable/disable the derived-data triggers; False if not allowed (not the owner)."""
     cur.execute("SAVEPOINT demo_triggers")
     try:
-        for table, trigger in STATUS_TRIGGERS:
+        for table, trigger in _derived_triggers(cur):
             cur.execute(f"ALTER TABLE {table} {'ENABLE' if enabled else 'DISABLE'} TRIGGER {trigger}")
     except Exception as exc:  # noqa: BLE001 - any failure: keep the triggers as they are
         cur.execute("ROLLBACK TO SAVEPOINT demo_triggers")
@@ -164,6 +179,58 @@ def _forced_rls(cur) -> list[str]:
     return sorted(r[0] for r in cur.fetchall())
 
 
+def _has_coverage(cur) -> bool:
+    cur.execute("SELECT to_regprocedure('gc_refresh_coverage(integer[], text[])') IS NOT NULL")
+    return cur.fetchone()[0]
+
+
+def add_spot_checks(conn, data: DemoData, *, commit: bool = True) -> int | None:
+    """Add the demo's spot checks to a town loaded before they existed; return how many.
+
+    Returns None (and changes nothing) unless the town is there with no spot checks and its
+    rows are the ones `data` was generated as (same buildings under the same ids).
+    """
+    cur = conn.cursor()
+    try:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        state = town_state(cur, data.town_code)
+        cur.execute("SELECT to_regclass('spot_check') IS NOT NULL")
+        if state is None or not state["has_data"] or not cur.fetchone()[0]:
+            return None
+        cur.execute("SELECT count(*) FROM spot_check WHERE town_id = %s", (state["id"],))
+        if cur.fetchone()[0]:
+            return None
+        cols = COLUMNS["building"]
+        expected = {r[cols.index("id")]: (r[cols.index("grid_id")], r[cols.index("house_no")],
+                                          r[cols.index("building_no")]) for r in data.tables["building"]}
+        rows = data.tables["spot_check"]
+        wanted = sorted({r[COLUMNS["spot_check"].index("building_id")] for r in rows})
+        cur.execute("SELECT id, grid_id, house_no, building_no FROM building WHERE town_id = %s AND id = ANY (%s)",
+                    (state["id"], wanted))
+        found = {r[0]: tuple(r[1:]) for r in cur.fetchall()}
+        if len(found) != len(wanted) or any(found[i] != expected[i] for i in wanted) or state["id"] != 1:
+            log.warning("the loaded town differs from the generated demo; no spot checks added")
+            return None
+        from psycopg2.extras import execute_values
+
+        # INSERT, not COPY: the table forces row-level security (the owner's policy admits it),
+        # and its coverage triggers refresh the grids concerned in this transaction.
+        execute_values(cur, f"INSERT INTO spot_check ({', '.join(COLUMNS['spot_check'])}) VALUES %s", rows,
+                       page_size=1000)
+        cur.execute("SELECT setval(pg_get_serial_sequence('spot_check', 'id'), "
+                    "greatest((SELECT max(id) FROM spot_check), (SELECT last_value FROM spot_check_id_seq)))")
+        cur.execute("ANALYZE spot_check")
+        if commit:
+            conn.commit()
+        return len(rows)
+    except BaseException:
+        if commit:
+            conn.rollback()
+        raise
+    finally:
+        cur.close()
+
+
 def load(conn, data: DemoData, *, replace: bool = False, commit: bool = True,
          password_hash: Callable[[], str] | None = None, progress: Callable[[str], None] | None = None) -> dict:
     """Load `data` into the database of `conn` in one transaction; return timings (seconds).
@@ -178,9 +245,10 @@ def load(conn, data: DemoData, *, replace: bool = False, commit: bool = True,
     try:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
         state = town_state(cur, data.town_code)
+        if state is not None and state["has_data"] and not replace:
+            raise DemoExists(state)
+        switched = _set_triggers(cur, enabled=False)
         if state is not None:
-            if state["has_data"] and not replace:
-                raise DemoExists(state)
             say(f"删除{state['name']}原有数据…")
             delete_town(cur, state["id"])
         timings["delete"] = time.perf_counter() - t0
@@ -193,7 +261,6 @@ def load(conn, data: DemoData, *, replace: bool = False, commit: bool = True,
                 return hash_password(DEMO_PASSWORD)
         pw = COLUMNS["app_user"].index("password_hash")
         users = [row[:pw] + (password_hash(),) + row[pw + 1:] for row in data.tables["app_user"]]
-        switched = _set_triggers(cur, enabled=False)
         # COPY FROM is not supported under row-level security, and FORCE subjects the owner
         # to it; lifted for this transaction only (the owner's policy allows everything anyway).
         forced = _forced_rls(cur)
@@ -215,12 +282,17 @@ def load(conn, data: DemoData, *, replace: bool = False, commit: bool = True,
                         f"(SELECT last_value FROM {seq})), false) FROM {table}")
         for table in forced:
             cur.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        if switched:
-            _set_triggers(cur, enabled=True)
         t = time.perf_counter()
         say("计算走访与核验状态…")
         cur.execute("SELECT gc_refresh_all_status()")
         timings["refresh_status"] = time.perf_counter() - t
+        t = time.perf_counter()
+        if _has_coverage(cur):
+            say("计算目标完成情况…")
+            cur.execute("SELECT gc_refresh_coverage(NULL)")
+        timings["refresh_coverage"] = time.perf_counter() - t
+        if switched:
+            _set_triggers(cur, enabled=True)
         t = time.perf_counter()
         for table in COLUMNS:
             cur.execute(f"ANALYZE {table}")

@@ -22,6 +22,8 @@ LOCAL_REGION = "320681"  # 启东市
 # persons known only by registration (per active household), by grid profile.
 GAP_RATE = {"finished": 0.012, "on_track": 0.06, "behind": 0.1, "lagging": 0.2}
 EXTRA_UNPLACED = {"finished": 0.003, "on_track": 0.015, "behind": 0.03, "lagging": 0.06}
+# Probability that a room not yet visited has lost the link of all its registered people.
+UNLINKED_ROOM_RATE = {"finished": 0.0, "on_track": 0.008, "behind": 0.015, "lagging": 0.03}
 
 
 @dataclass(slots=True, eq=False)
@@ -44,6 +46,7 @@ class Person:
     status: str = "active"
     created_at: dt.datetime | None = None
     household: Household | None = None
+    former: Household | None = None  # a link gap's last known room (its residence has ended)
     relation: str | None = None
     start: dt.date | None = None
     end: dt.date | None = None
@@ -357,9 +360,30 @@ def populate_grid(maker: PeopleMaker, grid: Grid, rng: random.Random) -> list[Pe
                 owner = members[0].name
             for p in members:
                 if p.relation != "1" and rng.random() < gap:
-                    p.household = None  # link gap: known to the platform, no room
+                    p.former, p.household = p.household, None  # link gap: known to the platform, no room
             persons += members
     extra = EXTRA_UNPLACED[grid.profile]
     for _ in range(round(active * extra * (0.5 + rng.random()))):
         persons.append(maker.unplaced(rng, grid))
     return persons
+
+
+def unlink_rooms(grid: Grid, visited: set[int], rng: random.Random) -> None:
+    """Break the links of every registered person of a few rooms the grid team has not reached
+    yet: rooms with people registered and nobody linked (the other kind of link gap)."""
+    rate = UNLINKED_ROOM_RATE[grid.profile]
+    if not rate:
+        return
+    for b in grid.buildings:
+        for h in b.households:
+            if h.status != "active" or id(h) in visited or rng.random() >= rate:
+                continue
+            for p in h.members:
+                if p.household is h and p.status == "active":
+                    p.former, p.household = h, None
+
+
+def former_end(p: Person, rng: random.Random) -> dt.date:
+    """The day a link gap's residence in its former room ended: before the campaign."""
+    end = dt.date(2025, 9, 1) + dt.timedelta(days=rng.randint(0, 330))
+    return max(end, p.start) if p.start else end

@@ -34,12 +34,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
               "awareness", "satisfaction", "form_filler", "police_officer", "note"),
     "verification": ("id", "town_id", "grid_id", "household_id", "visit_id", "officer_id", "verified_at",
                      "outcome", "note"),
+    "spot_check": ("id", "town_id", "grid_id", "building_id", "household_id", "inspector_id", "checked_at",
+                   "items_checked", "items_matched", "note"),
 }
 
 _COMMON = {"town_id": "town", "station_id": "police_station", "village_id": "village", "grid_id": "grid",
            "building_id": "building", "household_id": "household", "person_id": "person",
            "organisation_id": "organisation", "visit_id": "visit", "user_id": "app_user",
-           "visitor_id": "app_user", "officer_id": "app_user"}
+           "visitor_id": "app_user", "officer_id": "app_user", "inspector_id": "app_user"}
 
 REFS: dict[str, dict[str, str]] = {
     table: {c: table if c == "id" else _COMMON[c] for c in cols if c == "id" or c in _COMMON}

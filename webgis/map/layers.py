@@ -14,6 +14,8 @@ TILE_LAYERS = {
     "grids": (func.gc_tile_grids, 8),
     "villages": (func.gc_tile_villages, 6),
     "roads": (func.gc_tile_roads, 10),
+    # Target choropleth (webgis/sql/coverage.sql): whole villages below z13, grids above.
+    "coverage": (func.gc_tile_coverage, 8),
 }
 MAX_ZOOM = 22
 

@@ -33,8 +33,20 @@ STATUS_COLOURS = {
 # Buildings are drawn as footprints from this zoom on (the tile function switches there too).
 FOOTPRINT_ZOOM = 16
 # Leaflet panes, bottom to top; only the panes of clickable layers take pointer events.
-PANES = (("gc-grids", 410, True), ("gc-roads", 420, False), ("gc-villages", 430, False),
-         ("gc-buildings", 440, True), ("gc-labels", 450, False))
+PANES = (("gc-grids", 410, True), ("gc-coverage", 415, True), ("gc-roads", 420, False),
+         ("gc-villages", 430, False), ("gc-heat", 436, False), ("gc-buildings", 440, True),
+         ("gc-labels", 450, False))
+# Colours of the target statuses (choropleth, targets page) and the heat layers' gradients.
+TARGET_STATUS_COLOURS = {"met": "#16a34a", "near": "#f59e0b", "behind": "#dc2626", "none": "#cbd5e1",
+                         "restricted": "#94a3b8"}
+HEAT_STYLES = {
+    "unvisited": {"unit": "户", "what": "未走访户数",
+                  "gradient": {0.2: "#fef3c7", 0.45: "#fcd34d", 0.65: "#fb923c", 0.85: "#ef4444", 1.0: "#991b1b"}},
+    "links": {"unit": "处", "what": "未关联人员与无人关联的登记房间",
+              "gradient": {0.2: "#f3e8ff", 0.45: "#d8b4fe", 0.65: "#a855f7", 0.85: "#7e22ce", 1.0: "#4c1d95"}},
+    "overdue": {"unit": "条", "what": "超过7日未签字核验的变更",
+                "gradient": {0.2: "#e0f2fe", 0.45: "#7dd3fc", 0.65: "#0ea5e9", 0.85: "#0369a1", 1.0: "#082f49"}},
+}
 
 
 def static_url(filename: str) -> str:
@@ -94,6 +106,48 @@ class LocalVectorGrid(VectorGridProtobuf):
         self.default_js = [("vectorGrid", static_url("vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js"))]
 
 
+class CoverageHeatLayer(JSCSSMixin, folium.map.Layer):
+    """A heat layer of gap items (Leaflet.heat, vendored), filled for the current view by
+    static/js/coverage.js from /api/coverage/heat/<layer>; off until switched on."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = GridCheckCoverage.heatLayer({{ this.options|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer: str, name: str, gradient: dict):
+        super().__init__(name=name, overlay=True, control=True, show=False)
+        self._name = "CoverageHeat"
+        self.options = {"layer": layer, "pane": "gc-heat", "gradient": {str(k): v for k, v in gradient.items()}}
+        self.default_js = [("leaflet_heat", static_url("vendor/leaflet-heat/leaflet-heat.js")),
+                           ("gridcheck_coverage", static_url("js/coverage.js"))]
+
+
+class CoverageWiring(MacroElement):
+    """Hand the coverage layers (choropleth, heat layers) to static/js/coverage.js."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            GridCheckCoverage.init({{ this._parent.get_name() }}, {
+                {%- for key, layer in this.layers.items() %}
+                {{ key|tojson }}: {{ layer.get_name() }},
+                {%- endfor %}
+            }, {{ this.config|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layers: dict, config: dict):
+        super().__init__()
+        self._name = "CoverageWiring"
+        self.layers = layers
+        self.config = config
+
+
 class GridCheckLayers(JSCSSMixin, MacroElement):
     """Hand the folium-built layers and the page config to static/js/map.js."""
 
@@ -147,8 +201,43 @@ def _vector_grid(url: str, name: str, layer: str, pane: str, **options) -> Local
     })
 
 
-def build_map(bounds: list[list[float]] | None) -> tuple[LocalMap, dict]:
-    """Assemble the folium map with the GridCheck layers; return it and the JS config."""
+def _heat_names() -> dict:
+    from webgis.coverage.queries import HEAT_LAYERS
+
+    return HEAT_LAYERS
+
+
+def _coverage_layers(root: str) -> tuple[dict, dict]:
+    """The target choropleth and the three heat layers, and their JS config."""
+    from webgis.coverage import queries
+
+    choropleth = LocalVectorGrid(root + "/tiles/coverage/{z}/{x}/{y}.pbf", name="目标达成（网格/村居）",
+                                 overlay=True, show=False, options={
+        "renderer_factory": JsCode("L.canvas.tile"),
+        # One JS object: folium would camel-case the MVT layer names were they dict keys here.
+        "vector_tile_layer_styles": JsCode("GridCheckCoverage.tileStyles"),
+        "pane": "gc-coverage", "max_zoom": 22, "min_zoom": 8, "interactive": True,
+        "get_feature_id": JsCode("GridCheckCoverage.featureId"),
+    })
+    layers = {"choropleth": choropleth}
+    for code, name in queries.HEAT_LAYERS.items():
+        layers[f"heat_{code}"] = CoverageHeatLayer(code, f"热力：{name}", HEAT_STYLES[code]["gradient"])
+    config = {
+        "urls": {"heat": root + "/api/coverage/heat/", "grid": root + "/api/coverage/grids/",
+                 "village": root + "/api/coverage/villages/", "targets": root + "/targets"},
+        "targets": queries.target_defs(),
+        "statusColours": TARGET_STATUS_COLOURS,
+        "statusLabels": queries.STATUS_LABELS,
+        "heat": {code: {"name": name, **HEAT_STYLES[code]} for code, name in queries.HEAT_LAYERS.items()},
+        "today": queries.campaign_now().astimezone(queries.CST).date().isoformat(),
+        "pointZoom": queries.HEAT_POINT_ZOOM,
+    }
+    return layers, config
+
+
+def build_map(bounds: list[list[float]] | None, coverage: bool = False) -> tuple[LocalMap, dict]:
+    """Assemble the folium map with the GridCheck layers (and, with `coverage`, the target
+    choropleth and the gap heat layers); return it and the JS config."""
     cfg = current_app.config
     root = request.script_root
     building_min_zoom = int(cfg["BUILDING_MIN_ZOOM"])
@@ -174,6 +263,9 @@ def build_map(bounds: list[list[float]] | None) -> tuple[LocalMap, dict]:
     }
     for layer in layers.values():
         layer.add_to(m)
+    coverage_layers, coverage_config = _coverage_layers(root) if coverage else ({}, {})
+    for layer in coverage_layers.values():
+        layer.add_to(m)
     if cfg.get("BASEMAP_URL"):
         basemap = folium.TileLayer(tiles=cfg["BASEMAP_URL"], attr=cfg.get("BASEMAP_ATTRIBUTION") or " ",
                                    name="底图", overlay=True, control=True, max_zoom=20)
@@ -190,6 +282,9 @@ def build_map(bounds: list[list[float]] | None) -> tuple[LocalMap, dict]:
         "statuses": {s["code"]: {"label": s["label"], "colour": s["colour"]} for s in status_legend()},
     }
     GridCheckLayers(layers, config).add_to(m)
+    if coverage:
+        coverage_config["townBounds"] = bounds
+        CoverageWiring({**coverage_layers, "grids": layers["grids"]}, coverage_config).add_to(m)
     return m, config
 
 
@@ -213,9 +308,15 @@ def render_parts(m: folium.Map) -> MapParts:
 
 def map_context(user) -> dict:
     """Return what map.html needs: the map parts, the legend, the user and the town."""
+    from webgis.coverage.views import VIEW_ROLES
+
     town_name, bounds = town_of(user)
-    m, _ = build_map(bounds)
+    coverage = user.role in VIEW_ROLES
+    m, _ = build_map(bounds, coverage=coverage)
     return {
+        "coverage": coverage,
+        "heat_styles": {code: {"name": name, **HEAT_STYLES[code]} for code, name in _heat_names().items()},
+        "status_colours": TARGET_STATUS_COLOURS,
         "map_parts": render_parts(m),
         "legend": status_legend(),
         "user": user,
