@@ -135,6 +135,9 @@ def create_databases() -> None:
         _psql(f"CREATE ROLE {OWNER} LOGIN NOSUPERUSER")
     if _psql(f"SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}'") != "1":
         _psql(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT")
+    # An abandoned transaction of the web app (a killed worker, a dropped client) must not
+    # hold its locks for ever: the server ends it after a minute of idleness.
+    _psql(f"ALTER ROLE {APP_ROLE} SET idle_in_transaction_session_timeout = '60s'")
     # The owner may act as the app role (SET ROLE): the test suite builds reference rows as
     # owner and everything else as the app role, inside one rolled-back transaction.
     _psql(f"GRANT {APP_ROLE} TO {OWNER}")

@@ -264,6 +264,8 @@ def load(conn, data: DemoData, *, replace: bool = False, commit: bool = True,
         # COPY FROM is not supported under row-level security, and FORCE subjects the owner
         # to it; lifted for this transaction only (the owner's policy allows everything anyway).
         forced = _forced_rls(cur)
+        # ALTER TABLE waits for every open transaction on the table: fail clearly, not hang.
+        cur.execute("SET LOCAL lock_timeout = '60s'")
         for table in forced:
             cur.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
         for table in COLUMNS:
