@@ -126,49 +126,43 @@ class CoverageHeatLayer(JSCSSMixin, folium.map.Layer):
                            ("gridcheck_coverage", static_url("js/coverage.js"))]
 
 
-class CoverageWiring(MacroElement):
+class _Wiring(MacroElement):
+    """Hand folium-built layers and a config to one of our scripts: `<entry>.init(map, layers, config)`."""
+
+    entry = ""
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this.entry }}.init({{ this._parent.get_name() }}, {
+                {%- for key, layer in this.layers.items() %}
+                {{ key|tojson }}: {{ layer.get_name() }},
+                {%- endfor %}
+            }, {{ this.config|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layers: dict, config: dict):
+        super().__init__()
+        self._name = type(self).__name__
+        self.layers = layers
+        self.config = config
+
+
+class CoverageWiring(_Wiring):
     """Hand the coverage layers (choropleth, heat layers) to static/js/coverage.js."""
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            GridCheckCoverage.init({{ this._parent.get_name() }}, {
-                {%- for key, layer in this.layers.items() %}
-                {{ key|tojson }}: {{ layer.get_name() }},
-                {%- endfor %}
-            }, {{ this.config|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, layers: dict, config: dict):
-        super().__init__()
-        self._name = "CoverageWiring"
-        self.layers = layers
-        self.config = config
+    entry = "GridCheckCoverage"
 
 
-class GridCheckLayers(JSCSSMixin, MacroElement):
+class GridCheckLayers(JSCSSMixin, _Wiring):
     """Hand the folium-built layers and the page config to static/js/map.js."""
 
+    entry = "GridCheck"
     default_js = [("gridcheck_map", "/static/js/map.js")]
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            GridCheck.init({{ this._parent.get_name() }}, {
-                {%- for key, layer in this.layers.items() %}
-                {{ key|tojson }}: {{ layer.get_name() }},
-                {%- endfor %}
-            }, {{ this.config|tojson }});
-        {% endmacro %}
-        """
-    )
 
     def __init__(self, layers: dict, config: dict):
-        super().__init__()
-        self._name = "GridCheckLayers"
-        self.layers = layers
-        self.config = config
+        super().__init__(layers, config)
         self.default_js = [("gridcheck_map", static_url("js/map.js"))]
 
 
