@@ -1,6 +1,7 @@
 """Test fixtures: a real PostGIS database built by the migrations, each test inside
 a SAVEPOINT that is rolled back, and login helpers per role."""
 import re
+import threading
 from contextlib import contextmanager
 import sys
 from pathlib import Path
@@ -73,15 +74,34 @@ def db_session(app):
         trans = conn.begin()
         conn.exec_driver_sql("SET LOCAL ROLE gridcheck_app")
         original = db.session
-        db.session = db._make_scoped_session(
+        test_session = db._make_scoped_session(
             {"bind": conn, "join_transaction_mode": "create_savepoint", "class_": _ConnectionSession})
+        db.session = _MainThreadSession(test_session, original)
         try:
-            yield db.session
+            yield test_session
         finally:
-            db.session.remove()
+            test_session.remove()
             db.session = original
             trans.rollback()
             conn.close()
+
+
+class _MainThreadSession:
+    """`db.session` during a test: the test's rolled-back session in the test's own thread,
+    the app's ordinary session in any other thread (a live server of the browser tests that is
+    still finishing a request must never touch the test's connection)."""
+
+    def __init__(self, test_session, original):
+        self._test, self._original = test_session, original
+
+    def _target(self):
+        return self._test if threading.current_thread() is threading.main_thread() else self._original
+
+    def __call__(self, *args, **kwargs):
+        return self._target()(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._target(), name)
 
 
 class _FixtureScopeClient(FlaskClient):
