@@ -368,3 +368,18 @@ def test_login_does_not_redirect_off_site(client, small_town, target):
     resp = client.post("/login", query_string={"next": target},
                        data={"username": "t_admin", "password": PASSWORD, "csrf_token": token})
     assert resp.status_code == 302 and resp.headers["Location"] == "/"
+
+
+def test_inline_scripts_need_this_responses_nonce(client, small_town):
+    import re as _re
+
+    assert login(client, "t_admin").status_code == 302
+    resp = client.get("/")
+    csp = resp.headers["Content-Security-Policy"]
+    script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src
+    nonce = _re.search(r"'nonce-([^']+)'", script_src).group(1)
+    html = resp.get_data(as_text=True)
+    inline = _re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert inline and all(f'nonce="{nonce}"' in attrs for attrs in inline), inline
+    assert client.get("/").headers["Content-Security-Policy"] != csp  # a fresh nonce per response

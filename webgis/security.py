@@ -1,13 +1,34 @@
 """Security headers on every response; no-store on anything that may carry personal data;
 a refused CSRF token answered in the app's own shapes."""
-from flask import Flask, render_template, request
+import re
+import secrets
+
+from flask import Flask, g, has_request_context, render_template, request
+from markupsafe import Markup
 from flask_wtf.csrf import CSRFError
 
 from webgis.api import error_response
 
+# Scripts: our own files plus inline blocks carrying this response's nonce (folium writes the
+# map's set-up as inline script); no 'unsafe-inline', so injected markup cannot run script.
 CSP = ("default-src 'self'; img-src 'self' data: blob: {tiles}; style-src 'self' 'unsafe-inline'; "
-       "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; object-src 'none'; "
+       "script-src 'self' 'nonce-{{nonce}}'; worker-src 'self' blob:; object-src 'none'; "
        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+_SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
+
+
+def csp_nonce() -> str:
+    """The nonce of this response's inline scripts (one per request)."""
+    if not has_request_context():
+        return ""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def with_nonce(html: str) -> Markup:
+    """Give every <script> tag of trusted, server-rendered HTML (folium's) this response's nonce."""
+    return Markup(_SCRIPT_TAG.sub(f'<script nonce="{csp_nonce()}"', str(html)))
 # Field work may locate the phone on the map; nothing else of the device is needed.
 PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
 HSTS = "max-age=31536000; includeSubDomains"
@@ -23,10 +44,11 @@ def register_security_headers(app: Flask) -> None:
         parts = basemap.split("/")
         tiles_src = "/".join(parts[:3]).replace("{s}", "*")
     csp = CSP.format(tiles=tiles_src).replace("  ", " ")
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
 
     @app.after_request
     def _headers(resp):
-        resp.headers.setdefault("Content-Security-Policy", csp)
+        resp.headers.setdefault("Content-Security-Policy", csp.replace("{nonce}", csp_nonce()))
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         resp.headers.setdefault("X-Frame-Options", "DENY")

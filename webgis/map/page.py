@@ -16,6 +16,8 @@ from folium.plugins import VectorGridProtobuf
 from folium.template import Template
 from folium.utilities import JsCode
 from markupsafe import Markup
+
+from webgis.security import with_nonce
 from sqlalchemy import func, select
 
 from webgis.codes.data import CODE_LISTS
@@ -296,7 +298,7 @@ def render_parts(m: folium.Map) -> MapParts:
     """Render the figure once and return its header, body and script parts."""
     figure = m.get_root()
     figure.render()  # populates header / html / script from every element
-    return MapParts(header=Markup(figure.header.render()), html=Markup(figure.html.render()),
+    return MapParts(header=with_nonce(figure.header.render()), html=with_nonce(figure.html.render()),
                     script=Markup(figure.script.render()), name=m.get_name())
 
 
