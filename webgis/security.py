@@ -3,7 +3,7 @@ a refused CSRF token answered in the app's own shapes."""
 import re
 import secrets
 
-from flask import Flask, g, has_request_context, render_template, request
+from flask import Flask, has_request_context, render_template, request
 from markupsafe import Markup
 from flask_wtf.csrf import CSRFError
 
@@ -21,9 +21,8 @@ def csp_nonce() -> str:
     """The nonce of this response's inline scripts (one per request)."""
     if not has_request_context():
         return ""
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce
+    # Kept in the request's environ, not in `g`: one nonce per response, whatever the app context.
+    return request.environ.setdefault("gridcheck.csp_nonce", secrets.token_urlsafe(16))
 
 
 def with_nonce(html: str) -> Markup:
