@@ -31,6 +31,7 @@ def downgrade():
     op.execute("REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM gridcheck_app")
     op.execute("REVOKE ALL ON SCHEMA public FROM gridcheck_app")
     op.execute("GRANT SELECT, INSERT ON audit_log TO gridcheck_app")  # as revision 0003 left it
-    for fn in ("gc_object_exists(text, integer)", "gc_sees_key_attention()", "gc_in_scope(integer, integer)",
+    for fn in ("gc_apply_scope_policies(text, boolean)", "gc_object_exists(text, integer)",
+               "gc_sees_key_attention()", "gc_in_scope(integer, integer)",
                "gc_setting_int(text)"):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}")

@@ -617,19 +617,7 @@ BEGIN
   EXECUTE 'GRANT SELECT ON coverage_household, coverage_person, coverage_key, coverage_count, coverage_rate '
           'TO gridcheck_app';
   FOREACH t IN ARRAY ARRAY['spot_check', 'coverage_grid', 'coverage_key_grid', 'coverage_gap', 'coverage_day'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('DROP POLICY IF EXISTS owner_all ON %I', t);
-    EXECUTE format('CREATE POLICY owner_all ON %I TO %I USING (true) WITH CHECK (true)', t, current_user);
-    EXECUTE format('DROP POLICY IF EXISTS app_scope ON %I', t);
-    IF t = 'coverage_key_grid' THEN
-      EXECUTE format('CREATE POLICY app_scope ON %I TO gridcheck_app '
-                     'USING (gc_sees_key_attention() AND gc_in_scope(town_id, grid_id)) '
-                     'WITH CHECK (gc_sees_key_attention() AND gc_in_scope(town_id, grid_id))', t);
-    ELSE
-      EXECUTE format('CREATE POLICY app_scope ON %I TO gridcheck_app '
-                     'USING (gc_in_scope(town_id, grid_id)) WITH CHECK (gc_in_scope(town_id, grid_id))', t);
-    END IF;
+    PERFORM gc_apply_scope_policies(t, t = 'coverage_key_grid');
   END LOOP;
   -- Only triggers may refresh the figures.
   EXECUTE 'REVOKE EXECUTE ON FUNCTION gc_refresh_coverage(integer[], text[]) FROM PUBLIC';

@@ -43,6 +43,24 @@ BEGIN
   RETURN false;
 END $$;
 
+-- Put one grid-scoped table under row-level security: ENABLE + FORCE, the owner's policy
+-- (FORCE applies to the owner too; migrations and bulk loads run as owner) and the app's
+-- scope policy, gated to the key-attention roles for key-attention data. Used here and by
+-- every later table holding grid-scoped data (coverage.sql).
+CREATE OR REPLACE FUNCTION gc_apply_scope_policies(t text, key_attention boolean DEFAULT false)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  rule text := CASE WHEN key_attention THEN 'gc_sees_key_attention() AND gc_in_scope(town_id, grid_id)'
+                    ELSE 'gc_in_scope(town_id, grid_id)' END;
+BEGIN
+  EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+  EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+  EXECUTE format('DROP POLICY IF EXISTS owner_all ON %I', t);
+  EXECUTE format('CREATE POLICY owner_all ON %I TO %I USING (true) WITH CHECK (true)', t, current_user);
+  EXECUTE format('DROP POLICY IF EXISTS app_scope ON %I', t);
+  EXECUTE format('CREATE POLICY app_scope ON %I TO gridcheck_app USING (%s) WITH CHECK (%s)', t, rule, rule);
+END $$;
+
 DO $$
 DECLARE
   t text;
@@ -68,19 +86,7 @@ BEGIN
   FOREACH t IN ARRAY scoped LOOP
     -- No DELETE: a deletion is a status change with history.
     EXECUTE format('GRANT SELECT, INSERT, UPDATE ON %I TO gridcheck_app', t);
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('DROP POLICY IF EXISTS owner_all ON %I', t);
-    EXECUTE format('CREATE POLICY owner_all ON %I TO %I USING (true) WITH CHECK (true)', t, current_user);
-    EXECUTE format('DROP POLICY IF EXISTS app_scope ON %I', t);
-    IF t = 'key_attention' THEN
-      EXECUTE format('CREATE POLICY app_scope ON %I TO gridcheck_app '
-                     'USING (gc_sees_key_attention() AND gc_in_scope(town_id, grid_id)) '
-                     'WITH CHECK (gc_sees_key_attention() AND gc_in_scope(town_id, grid_id))', t);
-    ELSE
-      EXECUTE format('CREATE POLICY app_scope ON %I TO gridcheck_app '
-                     'USING (gc_in_scope(town_id, grid_id)) WITH CHECK (gc_in_scope(town_id, grid_id))', t);
-    END IF;
+    PERFORM gc_apply_scope_policies(t, t = 'key_attention');
   END LOOP;
   -- The derived-status triggers update households/buildings of the visited rows, in scope.
   EXECUTE 'GRANT EXECUTE ON FUNCTION gc_object_exists(text, integer) TO gridcheck_app';
