@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session
 
 from webgis.geo.models import Grid, PoliceStation, Village
 
-ALL_GRID_ROLES = frozenset({"town_admin"})
-KEY_ATTENTION_ROLES = frozenset({"police", "station_admin", "town_admin"})
+from webgis.permissions import ALL_GRID_ROLES, AREA_ROLES, STATION_ROLES, VILLAGE_ROLES
 
 _SET = text(
     "SELECT set_config('gc.town_id', :town_id, true), set_config('gc.all_grids', :all_grids, true), "
@@ -64,13 +63,13 @@ def scope_of(session: Session, user) -> Scope:
     if role in ALL_GRID_ROLES:
         return Scope(all_grids=True, **base)
     q = None
-    if role == "village_admin" and user.village_id:
+    if role in VILLAGE_ROLES and user.village_id:
         q = select(Grid.id).where(Grid.village_id == user.village_id)
-    elif role in ("police", "station_admin") and user.station_id:
+    elif role in STATION_ROLES and user.station_id:
         q = (select(Grid.id).join(Village, Village.id == Grid.village_id)
              .join(PoliceStation, PoliceStation.id == Village.station_id)
              .where(PoliceStation.id == user.station_id))
-    elif role == "inspector" and user.area is not None:
+    elif role in AREA_ROLES and user.area is not None:
         q = select(Grid.id).where(or_(func.ST_Intersects(Grid.geom, user.area),
                                       Grid.id.in_([gr.id for gr in user.grids] or [-1])))
     ids = set(session.execute(q.where(Grid.town_id == user.town_id)).scalars()) if q is not None else set()

@@ -2,9 +2,9 @@
 from flask_login import current_user
 
 from webgis.auth.totp import may_enrol
-from webgis.coverage.views import VIEW_ROLES
 from webgis.extensions import db
 from webgis.geo.models import Town
+from webgis.permissions import TARGET_VIEW_ROLES, USER_ADMIN_ROLES, may
 
 
 def chrome_context() -> dict:
@@ -13,6 +13,6 @@ def chrome_context() -> dict:
         return {}
     town = db.session.get(Town, current_user.town_id)
     return {"town_name": town.name if town else "",
-            "is_town_admin": current_user.role == "town_admin",
-            "may_see_targets": current_user.role in VIEW_ROLES,
+            "is_town_admin": may(current_user.role, USER_ADMIN_ROLES),
+            "may_see_targets": may(current_user.role, TARGET_VIEW_ROLES),
             "may_enrol_totp": may_enrol(current_user)}

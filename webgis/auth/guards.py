@@ -6,6 +6,7 @@ from flask import abort, request
 from flask_login import current_user, login_required
 
 from webgis.api import ApiError
+from webgis.permissions import USER_ADMIN_ROLES
 
 
 def roles_required(*roles: str, object_type: str = "page"):
@@ -29,4 +30,4 @@ def roles_required(*roles: str, object_type: str = "page"):
     return decorator
 
 
-town_admin_required = roles_required("town_admin")
+town_admin_required = roles_required(*USER_ADMIN_ROLES)

@@ -10,9 +10,7 @@ import time
 import pyotp
 
 from webgis.auth.models import User
-
-# Roles that may enrol a second factor (seed: town grid office and the police).
-TOTP_ROLES = frozenset({"town_admin", "police", "station_admin"})
+from webgis.permissions import TOTP_ROLES
 ISSUER = "网格核查"
 
 

@@ -11,14 +11,12 @@ from webgis.auth.guards import roles_required
 from webgis.coverage import export, queries
 from webgis.map import layers
 from webgis.map.page import TARGET_STATUS_COLOURS
+from webgis.permissions import EXPORT_ROLES
+from webgis.permissions import TARGET_VIEW_ROLES as VIEW_ROLES
 from webgis.scope import current_scope
 
 bp = Blueprint("coverage", __name__)
 
-# Every role but the property company (which uploads owner lists and nothing else).
-VIEW_ROLES = ("town_admin", "village_admin", "grid_leader", "liaison", "police", "station_admin", "inspector")
-# The list of uncovered buildings leaves the platform only with the roles that organise the work.
-EXPORT_ROLES = ("town_admin", "village_admin", "grid_leader", "police", "station_admin", "inspector")
 MAX_HEAT_BBOX_DEGREES = 1.0
 PAGE_SIZE = 25
 

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from webgis.codes.data import CODE_LISTS
 from webgis.extensions import db
 from webgis.geo.models import Town
+from webgis.permissions import TARGET_VIEW_ROLES
 
 # Colours of the building collection states, shared by the legend and the canvas styles.
 STATUS_COLOURS = {
@@ -304,10 +305,8 @@ def render_parts(m: folium.Map) -> MapParts:
 
 def map_context(user) -> dict:
     """Return what map.html needs: the map parts, the legend, the user and the town."""
-    from webgis.coverage.views import VIEW_ROLES
-
     town_name, bounds = town_of(user)
-    coverage = user.role in VIEW_ROLES
+    coverage = user.role in TARGET_VIEW_ROLES
     m, _ = build_map(bounds, coverage=coverage)
     return {
         "coverage": coverage,

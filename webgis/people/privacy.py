@@ -5,20 +5,17 @@ later, audited reveal asks for them.
 """
 from webgis.people.idcard import mask_id_number, mask_phone
 
-# Liaisons and property companies never receive ID numbers or phones, not even masked.
-NO_IDENTIFIERS = frozenset({"liaison", "property"})
-# Who may reveal one person's full values, with a stated reason (each reveal is audited).
-MAY_REVEAL = frozenset({"town_admin", "village_admin", "grid_leader", "police", "station_admin"})
+from webgis.permissions import NO_IDENTIFIER_ROLES, REVEAL_ROLES
 
 
 def may_reveal(role: str) -> bool:
     """Return True if the role may reveal a person's full ID number and phone."""
-    return role in MAY_REVEAL
+    return role in REVEAL_ROLES
 
 
 def may_receive_identifiers(role: str) -> bool:
     """Return True if the role may receive (masked) ID numbers and phones."""
-    return role not in NO_IDENTIFIERS
+    return role not in NO_IDENTIFIER_ROLES
 
 
 def identifiers(role: str, id_number: str | None, phone: str | None) -> dict:

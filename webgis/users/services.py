@@ -16,17 +16,10 @@ from webgis.auth import services as auth
 from webgis.auth import sessions
 from webgis.auth.models import User, UserSession, user_grid
 from webgis.auth.passwords import password_problems
-from webgis.codes.data import CODE_LISTS
 from webgis.extensions import db
 from webgis.geo.models import Grid, PoliceStation, Village
 
-ROLES = dict(CODE_LISTS["role"]["items"])
-SCOPE_BY_ROLE = {
-    "town_admin": "town", "village_admin": "village",
-    "grid_leader": "grids", "liaison": "grids", "property": "grids",
-    "police": "station", "station_admin": "station",
-    "inspector": "area",
-}
+from webgis.permissions import ALL_GRID_ROLES, ROLES, SCOPE_BY_ROLE
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,40}$")
 
 
@@ -186,10 +179,10 @@ def _check_self_and_last_admin(admin: User, user: User, role: str | None, active
         errors["role"] = ["不能修改自己的角色"]
     if user.id == admin.id and not active:
         errors["active"] = ["不能停用自己的账户"]
-    losing_admin = user.role == "town_admin" and user.active and (role != "town_admin" or not active)
+    losing_admin = user.role in ALL_GRID_ROLES and user.active and (role not in ALL_GRID_ROLES or not active)
     if losing_admin:
         others = db.session.execute(select(func.count()).select_from(User).where(
-            User.town_id == user.town_id, User.role == "town_admin", User.active.is_(True),
+            User.town_id == user.town_id, User.role.in_(ALL_GRID_ROLES), User.active.is_(True),
             User.id != user.id)).scalar_one()
         if others == 0:
             errors.setdefault("role" if active else "active", []).append("至少须保留一个启用的镇网格办账户")
