@@ -271,9 +271,12 @@ class Factory:
         from webgis.people.models import Person, Residence
 
         n = self._next()
+        from webgis.people.idcard import gender_of
+
+        id_number = kw.pop("id_number", make_id_number("320681", date(1980, 1, 1), 100 + n))
         p = Person(town_id=grid.town_id, grid_id=grid.id, name=kw.pop("name", f"张测{n}"),
-                   gender=kw.pop("gender", "1"), ethnicity=kw.pop("ethnicity", "01"),
-                   id_number=kw.pop("id_number", make_id_number("320681", date(1980, 1, 1), 100 + n)),
+                   gender=kw.pop("gender", gender_of(id_number)), ethnicity=kw.pop("ethnicity", "01"),
+                   id_number=id_number,
                    phone=kw.pop("phone", f"138{n:08d}"), category=kw.pop("category", "registered"),
                    status=kw.pop("status", "active"), **kw)
         self.s.add(p)
@@ -373,7 +376,8 @@ def small_town(make):
     g2 = make.grid(v, (121.61, 31.80, 121.62, 31.82), number=2)
     b1 = make.building(g1, 121.605, 31.805)
     h1 = make.household(b1, room="1户")
-    p1 = make.person(g1, h1, relation="1", name="王建国", id_number="11010519491231002X", phone="13812345678")
+    p1 = make.person(g1, h1, relation="1", name="王建国", gender="2", id_number="11010519491231002X",
+                     phone="13812345678")
     p2 = make.person(g1, h1, relation="2", name="李秀英")
     b2 = make.building(g2, 121.615, 31.815)
     h2 = make.household(b2)

@@ -60,6 +60,8 @@ def create_app(config: object | dict | None = None) -> Flask:
     from webgis.people.views import bp as people_bp
     from webgis.security import register_csrf_error_handler, register_security_headers
     from webgis.users.views import bp as users_bp
+    from webgis.verification.views import bp as verification_bp
+    from webgis.visits.views import bp as visits_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(map_bp)
@@ -69,6 +71,8 @@ def create_app(config: object | dict | None = None) -> Flask:
     app.register_blueprint(coverage_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(users_bp)
+    app.register_blueprint(visits_bp)
+    app.register_blueprint(verification_bp)
     app.cli.add_command(demo_command)
     register_error_handlers(app)
     from webgis.auth.chrome import chrome_context

@@ -5,6 +5,8 @@ Codes are English for programs, messages Chinese for users.
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from webgis import errors
+
 MESSAGES = {
     400: "请求参数有误",
     401: "请先登录",
@@ -42,15 +44,52 @@ def _wants_json() -> bool:
     return request.path.startswith(("/api/", "/tiles/"))
 
 
+# The one mapping of domain errors (webgis/errors.py) to HTTP statuses.
+DOMAIN_STATUS = {
+    errors.ValidationFailed: 400,
+    errors.StaleVersion: 409,
+    errors.Conflict: 409,
+    errors.NotFound: 404,
+    errors.NotAllowed: 404,
+}
+
+
+def domain_status(exc: errors.DomainError) -> int:
+    """Return the HTTP status of a domain error."""
+    for kind, status in DOMAIN_STATUS.items():
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
 def register_error_handlers(app: Flask) -> None:
-    """Answer API errors (and HTTP errors under /api and /tiles) in the one shape."""
+    """Answer API errors, domain errors and HTTP errors under /api and /tiles in the one shape."""
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
         return error_response(exc.status, exc.message, exc.code, exc.details)
+
+    @app.errorhandler(errors.DomainError)
+    def _domain_error(exc: errors.DomainError):
+        from webgis.extensions import db
+
+        db.session.rollback()  # all or nothing: a refused write leaves no partial rows
+        if isinstance(exc, (errors.NotFound, errors.NotAllowed)):
+            from webgis.audit import services as audit
+
+            audit.denied(exc.kind, exc.object_id, reason=getattr(exc, "reason", "out of scope or unknown"))
+        return error_response(domain_status(exc), exc.message, exc.code, exc.details)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if _wants_json():
             return error_response(exc.code or 500)
         return exc
+
+
+def json_body() -> dict:
+    """The request's JSON object, or ValidationFailed (never a 500) for anything else."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise errors.ValidationFailed({"_": "请求内容应为JSON对象"})
+    return data

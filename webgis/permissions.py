@@ -49,6 +49,19 @@ TARGET_VIEW_ROLES = frozenset({"town_admin", "village_admin", "grid_leader", "li
 EXPORT_ROLES = frozenset({"town_admin", "village_admin", "grid_leader", "police", "station_admin",
                           "inspector"})
 
+# --- the door-to-door campaign (writes) --------------------------------------------------
+# Record a visit with the registration form (附件2), correct households and residents.
+REGISTER_ROLES = frozenset({"grid_leader", "village_admin", "town_admin"})
+# Sign or return visited households within 7 days; collect doors that did not open themselves.
+VERIFY_ROLES = frozenset({"police", "station_admin"})
+# Register buildings and rooms on the map, mark demolished, move persons between rooms.
+MAP_EDIT_ROLES = frozenset({"grid_leader", "village_admin", "town_admin"})
+# Read a record's change history (shown masked like the record itself).
+HISTORY_ROLES = frozenset({"grid_leader", "village_admin", "town_admin", "police", "station_admin",
+                           "inspector"})
+# Print or download the pre-filled verification sheet (住户基础信息核对表) of a grid.
+SHEET_ROLES = frozenset({"grid_leader", "village_admin", "town_admin", "police", "station_admin"})
+
 # --- administration ----------------------------------------------------------------------
 USER_ADMIN_ROLES = frozenset({"town_admin"})
 AUDIT_VIEW_ROLES = frozenset({"town_admin"})

@@ -2,6 +2,11 @@
 from flask import Blueprint, jsonify
 from flask_login import current_user, login_required
 
+from webgis.api import json_body
+from webgis.buildings.schemas import DemolishInput, NewBuildingInput, NewHouseholdInput
+from webgis.schemas import parse
+from webgis.writes import Actor
+
 from sqlalchemy import func, select
 
 from webgis.api import ApiError
@@ -23,3 +28,29 @@ def building(building_id: int):
         audit.denied("building", building_id, reason="out of scope" if exists else "unknown")
         raise ApiError(404, "未找到该楼栋")
     return jsonify(detail)
+
+
+@bp.route("/api/buildings", methods=["POST"])
+@login_required
+def create():
+    """登记新楼栋 by a point or a drawn footprint; it joins the grid it falls in."""
+    data = parse(NewBuildingInput, json_body())
+    result = services.create_building(db.session, Actor.of(current_user), data)
+    return jsonify(result), 201 if result["applied"] else 200
+
+
+@bp.route("/api/buildings/<int:building_id>/demolish", methods=["POST"])
+@login_required
+def demolish(building_id: int):
+    """标记拆除: status change with history; the rooms' residents are moved out."""
+    data = parse(DemolishInput, json_body())
+    return jsonify(services.demolish_building(db.session, Actor.of(current_user), building_id, data))
+
+
+@bp.route("/api/buildings/<int:building_id>/households", methods=["POST"])
+@login_required
+def add_household(building_id: int):
+    """添加房间 (garages and other spaces where people live are rooms, 附件2 说明5)."""
+    data = parse(NewHouseholdInput, json_body())
+    result = services.add_household(db.session, Actor.of(current_user), building_id, data)
+    return jsonify(result), 201 if result["applied"] else 200

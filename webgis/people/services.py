@@ -38,3 +38,39 @@ def reveal(person_id: int, role: str, reason: str | None) -> dict:
         raise RevealRefused(404, "未找到该人员")
     audit.reveal("person", row.id, ["id_number", "phone"], grid_id=row.grid_id, reason=reason[:200])
     return {"id": row.id, "id_number": row.id_number, "phone": row.phone}
+
+
+def move_person(session, actor, person_id: int, data) -> dict:
+    """Move a person to another room: the old link ends, a new one starts; one person record."""
+    from datetime import date
+
+    from webgis import writes
+    from webgis.buildings.models import Household
+    from webgis.errors import Conflict
+    from webgis.people.models import Residence
+    from webgis.permissions import MAP_EDIT_ROLES
+
+    writes.require(actor, MAP_EDIT_ROLES, "person", person_id)
+    writes.submission(session, data.client_uuid)
+    if writes.applied_before(session, data.client_uuid, "residence") is not None:
+        return {"applied": False, "id": person_id}
+    p = writes.lock(session, Person, person_id, "person")
+    writes.check_version(p, data.version, "person", current={"version": p.version, "grid_id": p.grid_id},
+                         yours=data.model_dump(mode="json"))
+    target = writes.lock(session, Household, data.to_household_id, "household")
+    if target.status == "demolished":
+        raise Conflict("目标房间已拆除", code="demolished")
+    current = session.execute(select(Residence).where(Residence.person_id == p.id, Residence.end_date.is_(None))
+                              .with_for_update()).scalars().all()
+    if any(r.household_id == target.id for r in current):
+        raise Conflict("该人员已住在目标房间", code="same_room")
+    for r in current:
+        r.end_date = date.today()
+    session.add(Residence(town_id=target.town_id, grid_id=target.grid_id, person_id=p.id,
+                          household_id=target.id, relation_to_head=data.relation, start_date=date.today()))
+    writes.assign(p, {"status": "active", "grid_id": target.grid_id})
+    if target.status == "vacant":
+        target.status = "active"
+    session.flush()
+    session.commit()
+    return {"applied": True, "id": p.id, "version": p.version, "household_id": target.id}

@@ -2,8 +2,12 @@
 from flask import Blueprint, jsonify, request
 from flask_login import current_user, login_required
 
-from webgis.api import ApiError
+from webgis.api import ApiError, json_body
+from webgis.extensions import db
 from webgis.people import services
+from webgis.people.schemas import MovePersonInput
+from webgis.schemas import parse
+from webgis.writes import Actor
 
 bp = Blueprint("people", __name__)
 
@@ -18,3 +22,11 @@ def reveal(person_id: int):
     except services.RevealRefused as exc:
         raise ApiError(exc.status, exc.message) from None
     return jsonify(data)
+
+
+@bp.route("/api/persons/<int:person_id>/move", methods=["POST"])
+@login_required
+def move(person_id: int):
+    """迁移: the person moves to another room (one person record, the old link kept as history)."""
+    data = parse(MovePersonInput, json_body())
+    return jsonify(services.move_person(db.session, Actor.of(current_user), person_id, data))
