@@ -289,3 +289,62 @@ def test_app_role_cannot_write_history(db_session, town):
     with pytest.raises(Exception, match="permission denied"):
         db_session.execute(text("INSERT INTO change_history (town_id, table_name, row_id, action, after) "
                                 "VALUES (1, 'x', 1, 'insert', '{}')"))
+
+
+@pytest.mark.parametrize("written", ["13812345678", "+86 138 1234 5678", "+8613812345678", "86-138-1234-5678",
+                                     "138-1234-5678", "１３８１２３４５６７８", "0513-83123456", "(0513) 8312 3456",
+                                     "051383123456", "0086 13812345678"])
+def test_audit_scrubber_masks_every_phone_form(written):
+    from webgis.audit.services import sanitize
+
+    cleaned = sanitize(f"住户电话 {written} 已核实")
+    digits = "".join(ch for ch in cleaned if ch.isdigit())
+    assert "12345678" not in digits and "83123456" not in digits, cleaned
+    assert "*" in cleaned
+
+
+def test_queue_deadlines_and_overdue_count_follow_the_campaign_clock(client, town, make, app):
+    from datetime import datetime, timedelta, timezone
+
+    g1 = town["grids"][0]
+    b = make.building(g1, 121.606, 31.806)
+    t0 = datetime(2026, 10, 1, 10, 0, tzinfo=timezone.utc)
+    rooms = [make.household(b, room=f"{i}户") for i in range(3)]
+    for h, days in zip(rooms, (0, 5, 9)):  # visited 0, 5 and 9 days before "today"
+        make.visit(h, result="changed", at=t0 - timedelta(days=days))
+    make.visit(town["households"][0], result="refused", at=t0 - timedelta(days=8))
+    _api(client, "police1")
+    app.config["CAMPAIGN_TODAY"] = t0.isoformat()
+    try:
+        q = client.get("/api/police/queue").get_json()
+        mine = {i["household_id"]: i for i in q["items"]}
+        assert [mine[h.id]["overdue"] for h in rooms] == [False, False, True]
+        assert [round(mine[h.id]["days_left"]) for h in rooms] == [7, 2, -2]
+        assert q["counts"]["sign"] == {"total": 3, "overdue": 1, "due_soon": 1}
+        assert q["counts"]["collect"] == {"total": 1, "overdue": 1, "due_soon": 0}
+        only = client.get("/api/police/queue?overdue=1").get_json()["items"]
+        assert [i["household_id"] for i in only] == [rooms[2].id]
+        app.config["CAMPAIGN_TODAY"] = (t0 + timedelta(days=3)).isoformat()
+        q = client.get("/api/police/queue").get_json()
+        assert q["counts"]["sign"]["overdue"] == 2
+    finally:
+        app.config["CAMPAIGN_TODAY"] = None
+
+
+def test_returned_visit_leaves_the_queue_and_needs_a_revisit(client, town, db_session):
+    h1 = town["households"][0]
+    post = _api(client, "leader1")
+    visit_id = post(f"/api/households/{h1.id}/registration", _submission(_form(client, h1.id))).get_json()["visit_id"]
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    post = _api(client, "police1")
+    resp = post("/api/police/verifications", {"client_uuid": str(uuid.uuid4()), "visit_id": visit_id,
+                                              "outcome": "disputed"})
+    assert resp.get_json()["error"]["details"] == {"note": "退回重访时请写明原因"}
+    resp = post("/api/police/verifications", {"client_uuid": str(uuid.uuid4()), "visit_id": visit_id,
+                                              "outcome": "disputed", "note": "户主身份证号码与户籍系统不符"})
+    assert resp.status_code == 201
+    db_session.expire_all()
+    assert db_session.get(Household, h1.id).verified_at is None  # only signed data counts
+    assert all(i["household_id"] != h1.id for i in client.get("/api/police/queue").get_json()["items"])
+    latest = db_session.execute(select(Verification).where(Verification.household_id == h1.id)).scalar_one()
+    assert latest.outcome == "disputed" and latest.visit_id == visit_id

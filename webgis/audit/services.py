@@ -12,6 +12,7 @@ ID numbers and phone numbers are masked (by key, and wherever they appear in tex
 import ipaddress
 import logging
 import re
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -50,7 +51,14 @@ _ID_KEY_RE = re.compile(r"(^|_)id_?(number|no|card)($|_)|idcard|sfz", re.I)
 _PHONE_KEY_RE = re.compile(r"phone|mobile|(^|_)tel($|_)", re.I)
 # In free text: an 18-character ID number and an 11-digit mobile number.
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# Phones in any written form: +86 / 86 / 0086 prefixes, spaces, dashes, dots and parentheses,
+# mobiles (1[3-9] + 9 digits) and landlines with area code (0513-83123456, (0513) 8312 3456).
+_SEP = r"[\s\-.()（）]*"
+_PHONE_IN_TEXT = re.compile(
+    r"(?<![0-9])(?:(?:\+|00)?86" + _SEP + r")?(?:"
+    r"1[3-9](?:" + _SEP + r"[0-9]){9}"
+    r"|\(?0[1-9][0-9]{1,2}\)?" + _SEP + r"[1-9](?:" + _SEP + r"[0-9]){6,7}"
+    r")(?![0-9])")
 _MAX_TEXT = 2000
 
 _CURRENT = object()  # "the logged-in user of this request, if any"
@@ -78,9 +86,25 @@ def _jsonable(value):
     return str(value)
 
 
+def _ascii_digits(text: str) -> str:
+    """Full-width and other Unicode decimal digits as ASCII (so no written form escapes the masks)."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(str(unicodedata.decimal(ch)) if not ch.isascii() and ch.isdecimal() else ch for ch in text)
+
+
+def _mask_phone_text(found: str) -> str:
+    digits = re.sub(r"[^0-9]", "", found)
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) - len(prefix) >= 10:
+            digits = digits[len(prefix):]
+            break
+    return mask_phone(digits)
+
+
 def _scrub_text(text: str) -> str:
+    text = _ascii_digits(text)
     text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
-    text = _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+    text = _PHONE_IN_TEXT.sub(lambda m: _mask_phone_text(m.group(0)), text)
     return text if len(text) <= _MAX_TEXT else f"{text[:_MAX_TEXT]}…"
 
 
