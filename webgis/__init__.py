@@ -60,6 +60,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     from webgis.people.views import bp as people_bp
     from webgis.security import register_csrf_error_handler, register_security_headers
     from webgis.users.views import bp as users_bp
+    from webgis.sheets.views import bp as sheets_bp
     from webgis.verification.views import bp as verification_bp
     from webgis.visits.views import bp as visits_bp
 
@@ -73,6 +74,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     app.register_blueprint(users_bp)
     app.register_blueprint(visits_bp)
     app.register_blueprint(verification_bp)
+    app.register_blueprint(sheets_bp)
     app.cli.add_command(demo_command)
     register_error_handlers(app)
     from webgis.auth.chrome import chrome_context
