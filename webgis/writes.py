@@ -6,6 +6,10 @@ row-level security (not visible → NotFound), `check_version()` refuses a stale
 versions, `assign()` applies the changed fields. The change history itself is written by the
 database (trigger `gc_log_change`, webgis/sql/0009_write_path.sql), so nothing a service
 forgets can go unrecorded. Services raise domain errors (webgis/errors.py) and never speak HTTP.
+
+A service commits its own unit of work and builds its answer *before* the commit: the scope
+lives in transaction-local settings, so outside a request (a script, a benchmark, a worker)
+the next transaction sees none of the rows it just wrote.
 """
 import logging
 import uuid

@@ -150,8 +150,9 @@ def create_building(session, actor, data) -> dict:
                  geom_pt=from_shape(point, 4326))
     session.add(b)
     session.flush()
+    out = {"applied": True, "id": b.id, "grid_id": b.grid_id}
     session.commit()
-    return {"applied": True, "id": b.id, "grid_id": b.grid_id}
+    return out
 
 
 def demolish_households(session, households, on=None) -> None:
@@ -190,8 +191,9 @@ def demolish_building(session, actor, building_id: int, data) -> dict:
     demolish_households(session, households)
     b.status = "demolished"
     session.flush()
+    out = {"applied": True, "id": b.id, "version": b.version, "households": len(households)}
     session.commit()
-    return {"applied": True, "id": b.id, "version": b.version, "households": len(households)}
+    return out
 
 
 def add_household(session, actor, building_id: int, data) -> dict:
@@ -222,5 +224,6 @@ def add_household(session, actor, building_id: int, data) -> dict:
                   remarks=data.remarks, status="vacant" if data.house_nature == "vacant" else "active")
     session.add(h)
     session.flush()
+    out = {"applied": True, "id": h.id, "building_id": b.id}
     session.commit()
-    return {"applied": True, "id": h.id, "building_id": b.id}
+    return out

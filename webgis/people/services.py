@@ -72,5 +72,6 @@ def move_person(session, actor, person_id: int, data) -> dict:
     if target.status == "vacant":
         target.status = "active"
     session.flush()
+    out = {"applied": True, "id": p.id, "version": p.version, "household_id": target.id}
     session.commit()
-    return {"applied": True, "id": p.id, "version": p.version, "household_id": target.id}
+    return out

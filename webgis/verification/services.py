@@ -157,6 +157,8 @@ def verify(session: Session, actor: writes.Actor, data, now: datetime | None = N
     session.add(c)
     try:
         session.flush()
+        out = {"applied": True, "id": c.id, "household_id": h.id, "outcome": c.outcome,
+               "outcome_label": label("verification_outcome", c.outcome)}
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -164,5 +166,4 @@ def verify(session: Session, actor: writes.Actor, data, now: datetime | None = N
         if done is None:
             raise
         return {"applied": False, "id": done.id, "household_id": done.household_id, "outcome": done.outcome}
-    return {"applied": True, "id": c.id, "household_id": h.id, "outcome": c.outcome,
-            "outcome_label": label("verification_outcome", c.outcome)}
+    return out

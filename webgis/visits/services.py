@@ -172,6 +172,8 @@ def save_registration(session: Session, actor: writes.Actor, household_id: int, 
                                      officer_id=actor.user_id, verified_at=visited_at, outcome="signed",
                                      note="民警上门采集", client_uuid=writes.derived_uuid(data.client_uuid, "signed")))
             session.flush()
+        out = {"applied": True, "visit_id": visit.id, "household_id": h.id, "result": result,
+               "result_label": label("visit_result", result), "changed_fields": sorted(changes)}
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -180,8 +182,7 @@ def save_registration(session: Session, actor: writes.Actor, household_id: int, 
             return {"applied": False, "visit_id": done.id, "household_id": done.household_id,
                     "result": done.result}
         raise
-    return {"applied": True, "visit_id": visit.id, "household_id": h.id, "result": result,
-            "result_label": label("visit_result", result), "changed_fields": sorted(changes)}
+    return out
 
 
 def _apply_members(session: Session, actor: writes.Actor, h: Household, data: RegistrationInput,
