@@ -127,7 +127,12 @@ class RegistrationInput(Schema):
         problems = {}
         seen: dict[str, int] = {}
         heads = []
+        people: dict[int, int] = {}
         for i, m in enumerate(self.members):
+            if m.person_id is not None:
+                if m.person_id in people:
+                    problems[f"members.{i}.person_id"] = f"与第{people[m.person_id] + 1}行是同一人"
+                people.setdefault(m.person_id, i)
             if m.leave is None and m.relation == "1":
                 heads.append(i)
             if m.id_number is None:
