@@ -43,6 +43,9 @@ def create_app(config: object | dict | None = None) -> Flask:
         )
     app.json.ensure_ascii = False
 
+    from webgis import inputs
+
+    inputs.install(app)  # before the blueprints: their <int:...> routes use the int4 converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)

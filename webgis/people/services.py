@@ -24,6 +24,8 @@ def reveal(person_id: int, role: str, reason: str | None) -> dict:
     Row-level security decides whether the person is visible at all; a person out of
     scope looks exactly like an unknown one (404), and the refusal is audited.
     """
+    if reason is not None and not isinstance(reason, str):
+        raise RevealRefused(400, "查看原因应为文字")
     reason = (reason or "").strip()
     if not may_reveal(role):
         audit.denied("person", person_id, reason="role may not reveal")

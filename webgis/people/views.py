@@ -1,8 +1,9 @@
 """Person API: reveal one person's full ID number and phone, with a reason (audited)."""
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from flask_login import current_user, login_required
 
 from webgis.api import ApiError
+from webgis.inputs import json_object
 from webgis.people import services
 
 bp = Blueprint("people", __name__)
@@ -12,7 +13,7 @@ bp = Blueprint("people", __name__)
 @login_required
 def reveal(person_id: int):
     """查看完整证件号码和电话: needs a reason; every reveal is written to the audit log."""
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     try:
         data = services.reveal(person_id, current_user.role, body.get("reason"))
     except services.RevealRefused as exc:
