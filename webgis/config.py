@@ -62,6 +62,12 @@ class Config:
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME") or ("https" if BEHIND_TLS_PROXY else "http")
     SESSION_COOKIE_SECURE = bool(BEHIND_TLS_PROXY) or PREFERRED_URL_SCHEME == "https"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Reveal budget per user (查看完整证件号码和电话): beyond it the reveal is refused and an
+    # alert row goes to the audit log (the town office sees it on the audit page). The same
+    # reason may serve at most REVEAL_SAME_REASON_PER_DAY reveals a day.
+    REVEAL_PER_MINUTE = int(os.environ.get("REVEAL_PER_MINUTE") or 10)
+    REVEAL_PER_DAY = int(os.environ.get("REVEAL_PER_DAY") or 60)
+    REVEAL_SAME_REASON_PER_DAY = int(os.environ.get("REVEAL_SAME_REASON_PER_DAY") or 5)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None

@@ -15,7 +15,7 @@ def reveal(person_id: int):
     """查看完整证件号码和电话: needs a reason; every reveal is written to the audit log."""
     body = json_object()
     try:
-        data = services.reveal(person_id, current_user.role, body.get("reason"))
+        data = services.reveal(person_id, current_user.role, body.get("reason"), user_id=current_user.id)
     except services.RevealRefused as exc:
         raise ApiError(exc.status, exc.message) from None
     return jsonify(data)
