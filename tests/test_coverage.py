@@ -172,7 +172,7 @@ def test_the_page_shows_the_same_figures(admin, town):
     assert "三个100%、三个95%" in html and "入户调查率" in html
     assert "83.3%" in html and "92.5%" in html and "62.5%" in html
     g1 = town["grids"][0]
-    assert f"#grid={g1.id}" in html
+    assert f"/?grid={g1.id}" in html
 
 
 def test_a_visit_saved_now_shows_in_the_next_request(admin, town, make):

@@ -282,7 +282,7 @@
             el("td", { className: "ulist__addr" }, r.address), el("td", null, r.building_type),
             el("td", { className: "num" }, r.households), el("td", { className: "num ulist__gap" }, r.unvisited),
             el("td", null, r.status_label),
-            el("td", null, el("a", { href: data.urls.map + "#grid=" + r.grid_id }, "地图")));
+            el("td", null, el("a", { href: data.urls.map + "?grid=" + r.grid_id }, "地图")));
         }));
       }
       var pages = Math.max(1, Math.ceil(res.total / res.page_size));
