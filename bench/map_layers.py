@@ -204,7 +204,7 @@ def demo_time() -> float:
     devdb._psql(f"DROP DATABASE IF EXISTS {scratch}")
     devdb._psql(f"CREATE DATABASE {scratch} OWNER {devdb.OWNER}")
     devdb._psql("CREATE EXTENSION IF NOT EXISTS postgis", db=scratch)
-    url = f"postgresql://{devdb.OWNER}@/{scratch}?host={devdb.SOCK}"
+    url = devdb.role_url(devdb.OWNER, scratch)
     env = dict(os.environ, DATABASE_URL=url)
     flask = [str(ROOT / ".venv/bin/flask"), "--app", "webgis"]
     subprocess.run(flask + ["db", "upgrade"], env=env, check=True, capture_output=True)

@@ -172,7 +172,7 @@ def test_the_page_shows_the_same_figures(admin, town):
     assert "三个100%、三个95%" in html and "入户调查率" in html
     assert "83.3%" in html and "92.5%" in html and "62.5%" in html
     g1 = town["grids"][0]
-    assert f"#grid={g1.id}" in html
+    assert f"/?grid={g1.id}" in html
 
 
 def test_a_visit_saved_now_shows_in_the_next_request(admin, town, make):
@@ -348,20 +348,35 @@ def _export(client, **form):
     return client.post("/targets/uncovered/export", data={"csrf_token": token, **form})
 
 
-def test_export_is_an_xlsx_of_the_filtered_rows_and_audited(admin, town, make, db_session):
+def _unzip(resp) -> tuple[list[list], str]:
+    """Open the export's AES zip with the password from its header; return (rows, member name)."""
+    import pyzipper
     from openpyxl import load_workbook
 
+    password = resp.headers["X-Document-Password"]
+    with pyzipper.AESZipFile(io.BytesIO(resp.data)) as zf:
+        name = zf.namelist()[0]
+        info = zf.getinfo(name)
+        assert info.flag_bits & 0x1 and b"\x01\x99" in info.extra  # encrypted, WinZip AES extra field
+        with pytest.raises(RuntimeError):
+            zf.read(name)  # no password given
+        zf.setpassword(password.encode())
+        ws = load_workbook(io.BytesIO(zf.read(name))).active
+    return [list(r) for r in ws.iter_rows(values_only=True)], name
+
+
+def test_export_is_an_aes_zip_of_the_filtered_rows_and_audited(admin, town, make, db_session):
     from webgis.audit.models import AuditEntry
 
     v1, _ = town["villages"]
     g1 = town["grids"][0]
     extra = make.building(g1, 121.606, 31.806)  # a second uncovered building in G1
     make.household(extra)
-    resp = _export(admin, village=str(v1.id), grid="", password="", password_confirm="")
+    resp = _export(admin, village=str(v1.id), grid="")
     assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
-    assert resp.mimetype.endswith("spreadsheetml.sheet")
-    ws = load_workbook(io.BytesIO(resp.data)).active
-    values = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert resp.mimetype == "application/zip" and resp.headers["Cache-Control"] == "no-store"
+    values, name = _unzip(resp)
+    assert name.endswith(".xlsx")
     header = values.index(["序号", "村（居）", "网格", "标准地址", "楼栋类型", "层数", "户数", "未走访户数",
                            "采集状态"])
     rows = values[header + 1:]
@@ -369,34 +384,20 @@ def test_export_is_an_xlsx_of_the_filtered_rows_and_audited(admin, town, make, d
     entry = db_session.execute(select(AuditEntry).where(AuditEntry.action == "export")
                                .order_by(AuditEntry.id.desc())).scalars().first()
     assert entry.object_type == "uncovered_buildings" and entry.detail["count"] == 2
-    assert entry.detail["filters"]["village"] == v1.id and entry.detail["encrypted"] is False
+    assert entry.detail["filters"]["village"] == v1.id and entry.detail["encrypted"] is True
+    assert resp.headers["X-Document-Password"] not in str(entry.detail)
 
 
-def test_export_with_a_password_is_an_aes_zip(admin, town, db_session):
-    import pyzipper
-    from openpyxl import load_workbook
+def test_every_export_is_encrypted_with_a_fresh_strong_password(admin, town):
+    """No plain XLSX any more, whatever the form says; two exports, two passwords."""
+    first = _export(admin, village="", grid="", password="", password_confirm="")
+    second = _export(admin, village="", grid="")
+    assert first.mimetype == second.mimetype == "application/zip"
+    p1, p2 = first.headers["X-Document-Password"], second.headers["X-Document-Password"]
+    assert p1 != p2 and len(p1) >= 16
+    assert any(c.isupper() for c in p1) and any(c.islower() for c in p1) and any(c.isdigit() for c in p1)
+    _unzip(first)
 
-    from webgis.audit.models import AuditEntry
-
-    resp = _export(admin, village="", grid="", password="Qd#2026xx", password_confirm="Qd#2026xx")
-    assert resp.status_code == 200 and resp.mimetype == "application/zip"
-    with pyzipper.AESZipFile(io.BytesIO(resp.data)) as zf:
-        name = zf.namelist()[0]
-        info = zf.getinfo(name)
-        assert info.flag_bits & 0x1 and b"\x01\x99" in info.extra  # encrypted, WinZip AES extra field
-        with pytest.raises(RuntimeError):
-            zf.read(name)  # no password given
-        zf.setpassword(b"Qd#2026xx")
-        ws = load_workbook(io.BytesIO(zf.read(name))).active
-    assert any(town["villages"][0].name in str(c) for row in ws.iter_rows(values_only=True) for c in row)
-    entry = db_session.execute(select(AuditEntry).where(AuditEntry.action == "export")
-                               .order_by(AuditEntry.id.desc())).scalars().first()
-    assert entry.detail["encrypted"] is True and "Qd#2026xx" not in str(entry.detail)
-
-
-def test_export_refuses_mismatched_passwords(admin, town):
-    resp = _export(admin, password="abcdefgh", password_confirm="abcdefgX")
-    assert resp.status_code == 302 and "#uncovered" in resp.headers["Location"]
 
 
 def test_progress_counts_per_day(admin, town):

@@ -95,3 +95,23 @@ def test_bad_bbox_is_400(admin_client, bbox):
 def test_layers_need_login(client, small_town):
     resp = client.get("/tiles/grids/13/6861/3310.pbf")
     assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_map_opens_at_the_grid_asked_for_and_scoped_users_at_their_grids(client, small_town, make):
+    """?grid= (the 目标 table's map link) opens the map at that grid, not at the town first."""
+    import re
+
+    from tests.conftest import login
+
+    g1, g2 = small_town["grids"]
+    make.user(small_town["town"], role="grid_leader", username="gl_focus", grids=[g2])
+    assert login(client, "gl_focus").status_code == 302
+
+    def fitted(html):
+        m = re.search(r"fitBounds\(\s*\[\[([\d.]+),\s*([\d.]+)\],\s*\[([\d.]+),\s*([\d.]+)\]\]", html)
+        return tuple(round(float(v), 3) for v in m.groups())
+
+    assert fitted(client.get("/").get_data(as_text=True)) == (31.80, 121.61, 31.82, 121.62)  # its own grid
+    assert fitted(client.get(f"/?grid={g2.id}").get_data(as_text=True)) == (31.80, 121.61, 31.82, 121.62)
+    # A grid out of scope is not disclosed: the map opens at the user's grids.
+    assert fitted(client.get(f"/?grid={g1.id}").get_data(as_text=True)) == (31.80, 121.61, 31.82, 121.62)

@@ -39,16 +39,15 @@ def test_xlsx_export_is_an_aes_zip_that_opens_only_with_its_password(client, lea
     g1 = leader["grids"][0]
     login(client, "leader1")
     token = csrf_token(client, f"/sheets/grids/{g1.id}")
-    plain = client.post(f"/sheets/grids/{g1.id}/export", data={"csrf_token": token})
-    assert plain.status_code == 302  # no password, no file
-    resp = client.post(f"/sheets/grids/{g1.id}/export",
-                       data={"csrf_token": token, "password": "Gc#2026x", "password_confirm": "Gc#2026x"})
+    resp = client.post(f"/sheets/grids/{g1.id}/export", data={"csrf_token": token})
     assert resp.status_code == 200 and resp.mimetype == "application/zip"
+    password = resp.headers["X-Document-Password"]
+    assert len(password) == 16 and resp.headers["Cache-Control"] == "no-store"
     with pyzipper.AESZipFile(io.BytesIO(resp.data)) as zf:
         name = zf.namelist()[0]
         with pytest.raises(RuntimeError):
             zf.read(name)
-        zf.setpassword(b"Gc#2026x")
+        zf.setpassword(password.encode())
         wb = load_workbook(io.BytesIO(zf.read(name)))
     ws = wb.worksheets[0]
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]

@@ -42,7 +42,11 @@ def create_app(config: object | dict | None = None) -> Flask:
             "to start the project-local cluster under var/."
         )
     app.json.ensure_ascii = False
+    _install_proxy_fix(app)
 
+    from webgis import inputs
+
+    inputs.install(app)  # before the blueprints: their <int:...> routes use the int4 converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
@@ -84,6 +88,24 @@ def create_app(config: object | dict | None = None) -> Flask:
     register_csrf_error_handler(app)
     _install_scope(app)
     return app
+
+
+def _install_proxy_fix(app: Flask) -> None:
+    """Trust the TLS proxy's forwarded headers from exactly the configured number of hops.
+
+    BEHIND_TLS_PROXY set in the config given to create_app (tests) also makes the cookies
+    Secure; X-Forwarded-For is trusted only with TRUSTED_FORWARDED_FOR.
+    """
+    hops = int(app.config.get("BEHIND_TLS_PROXY") or 0)
+    if not hops:
+        return
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["REMEMBER_COOKIE_SECURE"] = True
+    app.config["PREFERRED_URL_SCHEME"] = "https"
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config.get("TRUSTED_FORWARDED_FOR") or 0),
+                            x_proto=hops, x_host=hops, x_port=hops, x_prefix=0)
 
 
 def _install_scope(app: Flask) -> None:

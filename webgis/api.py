@@ -86,10 +86,3 @@ def register_error_handlers(app: Flask) -> None:
             return error_response(exc.code or 500)
         return exc
 
-
-def json_body() -> dict:
-    """The request's JSON object, or ValidationFailed (never a 500) for anything else."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise errors.ValidationFailed({"_": "请求内容应为JSON对象"})
-    return data

@@ -13,6 +13,12 @@ def _local_url(name: str) -> str | None:
     return None
 
 
+def _hops(name: str) -> int:
+    """A non-negative hop count from the environment (0 when unset or not a number)."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else 0
+
+
 class Config:
     """Default configuration; every value can be overridden by an environment variable."""
 
@@ -45,6 +51,23 @@ class Config:
         ("采集录入", "2026-08-11", "2026-10-31"),
         ("检查验收", "2026-11-01", "2026-11-10"),
     )
+    # Behind a TLS reverse proxy (nginx terminating HTTPS): BEHIND_TLS_PROXY=<number of
+    # proxies in front of the app> (usually 1). The app then trusts X-Forwarded-Proto/Host/Port
+    # from that many hops (werkzeug ProxyFix), so it knows the request was HTTPS: HSTS is sent,
+    # URLs are https and the session cookie is Secure. X-Forwarded-For stays untrusted (the
+    # audit log's IP is the peer's address) unless TRUSTED_FORWARDED_FOR=<hops> says the proxy
+    # overwrites it. 0 / unset: no proxy header is trusted.
+    BEHIND_TLS_PROXY = _hops("BEHIND_TLS_PROXY")
+    TRUSTED_FORWARDED_FOR = _hops("TRUSTED_FORWARDED_FOR")
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME") or ("https" if BEHIND_TLS_PROXY else "http")
+    SESSION_COOKIE_SECURE = bool(BEHIND_TLS_PROXY) or PREFERRED_URL_SCHEME == "https"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Reveal budget per user (查看完整证件号码和电话): beyond it the reveal is refused and an
+    # alert row goes to the audit log (the town office sees it on the audit page). The same
+    # reason may serve at most REVEAL_SAME_REASON_PER_DAY reveals a day.
+    REVEAL_PER_MINUTE = int(os.environ.get("REVEAL_PER_MINUTE") or 10)
+    REVEAL_PER_DAY = int(os.environ.get("REVEAL_PER_DAY") or 60)
+    REVEAL_SAME_REASON_PER_DAY = int(os.environ.get("REVEAL_SAME_REASON_PER_DAY") or 5)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None

@@ -13,9 +13,16 @@ system user (PostgreSQL refuses to run as root).
 Two roles: `gridcheck` owns the tables (migrations, demo loading) and
 `gridcheck_app` is what the web app connects as (owns nothing, NOBYPASSRLS), so
 row-level security binds the app.
+
+Authentication (pg_hba.conf, rewritten by every `ensure`): only the OS user that runs
+`make` (and the server user) may connect as the superuser, by `peer`; the two roles log
+in with `scram-sha-256` and passwords generated once into var/ (mode 0600, inside the
+URL files). Nothing is `trust`, no TCP port is open: another OS user of the machine can
+reach neither the superuser nor the ID numbers.
 """
 import os
 import pwd
+import secrets
 import shutil
 import subprocess
 import sys
@@ -109,7 +116,8 @@ def init() -> None:
         shutil.chown(SOCK, "postgres", "postgres")
     DATA.chmod(0o700)
     _run(_as_server_user() + [str(PG_BIN / "initdb"), "-D", str(DATA), "-E", "UTF8", "--locale=C.UTF-8",
-                              "-A", "trust", "-U", _server_user()], stdout=subprocess.DEVNULL)
+                              "--auth-local=peer", "--auth-host=scram-sha-256", "-U", _server_user()],
+         stdout=subprocess.DEVNULL)
     conf = dict(SETTINGS, unix_socket_directories=f"'{SOCK}'")
     with open(DATA / "postgresql.auto.conf", "a") as f:
         for k, v in conf.items():
@@ -117,10 +125,67 @@ def init() -> None:
     print(f"devdb: initialised cluster in {DATA}")
 
 
+def _client_user() -> str:
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
+def hba_conf() -> tuple[str, str]:
+    """Return (pg_hba.conf, pg_ident.conf): peer for the superuser, scram-sha-256 for the roles."""
+    su = _server_user()
+    hba = ("# Written by webgis/devdb.py on every `ensure`; edits are overwritten.\n"
+           "# TYPE  DATABASE  USER  METHOD\n"
+           f"local   all       {su}  peer map=devdb\n"
+           f"local   all       {OWNER},{APP_ROLE}  scram-sha-256\n"
+           "# No TCP listener (listen_addresses = ''), hence no host lines.\n")
+    ident = ("# Written by webgis/devdb.py: the OS users allowed to act as the cluster's superuser.\n"
+             f"devdb  {su}  {su}\n")
+    if _client_user() != su:
+        ident += f"devdb  {_client_user()}  {su}\n"
+    return hba, ident
+
+
+def write_hba() -> bool:
+    """Write pg_hba.conf / pg_ident.conf (replacing an older `trust` set-up); True if changed."""
+    hba, ident = hba_conf()
+    changed = False
+    for name, text in (("pg_hba.conf", hba), ("pg_ident.conf", ident)):
+        path = DATA / name
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+            path.chmod(0o600)
+            if os.geteuid() == 0:
+                shutil.chown(path, "postgres", "postgres")
+            changed = True
+    return changed
+
+
+def _secret_file(name: str) -> Path:
+    """Return var/<name>, created with a generated password (mode 0600) if missing."""
+    path = VAR / name
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(24) + "\n")
+    path.chmod(0o600)
+    return path
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner may read (it holds a password)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    path.chmod(0o600)
+
+
 def start() -> None:
     """Start the cluster unless it is already running."""
     if _running():
+        if write_hba():
+            _run(_as_server_user() + [str(PG_BIN / "pg_ctl"), "-D", str(DATA), "reload"], stdout=subprocess.DEVNULL)
+            print("devdb: pg_hba.conf rewritten (peer / scram-sha-256), configuration reloaded")
         return
+    write_hba()
     if os.geteuid() == 0:
         LOG.touch()
         shutil.chown(LOG, "postgres", "postgres")
@@ -141,18 +206,31 @@ def create_databases() -> None:
     # The owner may act as the app role (SET ROLE): the test suite builds reference rows as
     # owner and everything else as the app role, inside one rolled-back transaction.
     _psql(f"GRANT {APP_ROLE} TO {OWNER}")
+    passwords = {}
+    for role in (OWNER, APP_ROLE):
+        passwords[role] = _secret_file(f"{role}.password").read_text().strip()
+        # password_encryption is scram-sha-256 (the PostgreSQL 15 default): a SCRAM verifier is stored.
+        _psql(f"SET password_encryption = 'scram-sha-256'; ALTER ROLE {role} PASSWORD '{passwords[role]}'")
     for db, (app_file, owner_file) in DATABASES.items():
         if _psql(f"SELECT 1 FROM pg_database WHERE datname = '{db}'") != "1":
             _psql(f"CREATE DATABASE {db} OWNER {OWNER}")
             print(f"devdb: created database {db}")
         _psql("CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS pgrouting;", db=db)
-        (VAR / app_file).write_text(f"postgresql://{APP_ROLE}@/{db}?host={SOCK}\n")
-        (VAR / owner_file).write_text(f"postgresql://{OWNER}@/{db}?host={SOCK}\n")
+        _write_private(VAR / app_file, f"postgresql://{APP_ROLE}:{passwords[APP_ROLE]}@/{db}?host={SOCK}\n")
+        _write_private(VAR / owner_file, f"postgresql://{OWNER}:{passwords[OWNER]}@/{db}?host={SOCK}\n")
+
+
+def role_url(role: str, db: str) -> str:
+    """URL of database `db` in the local cluster as OWNER or APP_ROLE, with its generated password."""
+    password = (VAR / f"{role}.password").read_text().strip()
+    return f"postgresql://{role}:{password}@/{db}?host={SOCK}"
 
 
 def ensure() -> None:
     """Init, start and create databases; idempotent."""
     VAR.mkdir(exist_ok=True)
+    # Only the owner lists var/; as root the postgres server user may traverse it (to var/pg).
+    VAR.chmod(0o711 if os.geteuid() == 0 else 0o700)
     init()
     start()
     for _ in range(30):

@@ -31,7 +31,7 @@ GRID_ROLES = frozenset({"grid_leader", "liaison", "property"})
 
 # --- personal data -----------------------------------------------------------------------
 # Key-attention records (重点关注) reach police, station and town admin only. The SQL policy
-# `gc_sees_key_attention()` holds the same set (webgis/sql/rls.sql); a test compares them.
+# `gc_sees_key_attention()` holds the same set (webgis/sql/0004_rls.sql); a test compares them.
 KEY_ATTENTION_ROLES = frozenset({"police", "station_admin", "town_admin"})
 # Liaisons and property companies never receive ID numbers or phones, not even masked.
 NO_IDENTIFIER_ROLES = frozenset({"liaison", "property"})

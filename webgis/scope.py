@@ -3,7 +3,10 @@
 Which grids a user sees follows from the role (design.md §2):
 town_admin → the whole town; village_admin → the grids of the village;
 police / station_admin → the grids of the villages of the station;
-inspector → the grids meeting the assigned area (plus any assigned grids);
+inspector → the grids of the assigned area (plus any assigned grids): a grid belongs to
+the area when at least AREA_GRID_SHARE of its own area lies inside it (geodesic areas), so
+a neighbouring grid that only touches the boundary, or overlaps it by a sliver of
+digitising error, is not in scope (`in_area`, the one place this is decided);
 grid_leader / liaison / property → the assigned grids.
 
 The scope is written with `set_config(..., true)`: transaction-local, so a
@@ -53,6 +56,19 @@ class Scope:
 
 NO_SCOPE = Scope(town_id=None)
 
+# Share of a grid's area that must lie inside an inspector's assigned area for the grid to
+# be in scope. Grids are drawn to village boundaries, so an area made of villages takes
+# their grids whole (share 1) and a touching neighbour shares only its boundary (share 0);
+# one half leaves room for boundaries digitised a little differently.
+AREA_GRID_SHARE = 0.5
+
+
+def in_area(grid_geom, area):
+    """SQL condition: the grid lies in `area` (at least AREA_GRID_SHARE of its geodesic area)."""
+    inside = func.ST_Area(func.geography(func.ST_Intersection(grid_geom, area)))
+    return func.ST_Intersects(grid_geom, area) & (
+        inside >= func.ST_Area(func.geography(grid_geom)) * AREA_GRID_SHARE)
+
 
 def scope_of(session: Session, user) -> Scope:
     """Resolve a user's scope from role and assignments (reads reference tables only)."""
@@ -70,7 +86,7 @@ def scope_of(session: Session, user) -> Scope:
              .join(PoliceStation, PoliceStation.id == Village.station_id)
              .where(PoliceStation.id == user.station_id))
     elif role in AREA_ROLES and user.area is not None:
-        q = select(Grid.id).where(or_(func.ST_Intersects(Grid.geom, user.area),
+        q = select(Grid.id).where(or_(in_area(Grid.geom, user.area),
                                       Grid.id.in_([gr.id for gr in user.grids] or [-1])))
     ids = set(session.execute(q.where(Grid.town_id == user.town_id)).scalars()) if q is not None else set()
     ids |= {gr.id for gr in user.grids if gr.town_id == user.town_id}

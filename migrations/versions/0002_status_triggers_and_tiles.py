@@ -15,8 +15,8 @@ depends_on = None
 
 
 def upgrade():
-    op.execute(read("status.sql"))
-    op.execute(read("tiles.sql"))
+    op.execute(read("0002_status.sql"))
+    op.execute(read("0002_tiles.sql"))
     # Person-house link lookups and per-grid aggregates.
     op.create_index("ix_residence_active_person", "residence", ["person_id"],
                     postgresql_where="end_date IS NULL")

@@ -75,7 +75,7 @@ def upgrade():
     op.create_index("ix_audit_log_user_id", "audit_log", ["user_id"])
     op.create_index("ix_audit_log_action", "audit_log", ["action"])
     op.create_index("ix_audit_log_object", "audit_log", ["object_type", "object_id"])
-    op.execute(read("audit.sql"))
+    op.execute(read("0003_audit.sql"))
 
 
 def downgrade():

@@ -18,7 +18,7 @@ SCOPED = ("building", "household", "person", "residence", "organisation", "visit
 
 
 def upgrade():
-    op.execute(read("rls.sql"))
+    op.execute(read("0004_rls.sql"))
 
 
 def downgrade():

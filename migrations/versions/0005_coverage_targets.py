@@ -133,7 +133,7 @@ def upgrade():
     op.create_index("ix_coverage_gap_signed_at", "coverage_gap", ["signed_at"],
                     postgresql_where=sa.text("kind = 'verification_due'"))
 
-    op.execute(read("coverage.sql"))
+    op.execute(read("0005_coverage.sql"))
     # Figures for the records already there (a database migrated with data in it).
     op.execute("SELECT gc_refresh_coverage(NULL)")
     op.execute("ANALYZE coverage_grid")

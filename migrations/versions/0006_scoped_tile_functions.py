@@ -4,7 +4,7 @@ Row-level security evaluates policy quals before non-leakproof query quals, and
 PostGIS's && is not leakproof, so tile queries run by the application role could
 not use the GiST index (a sequential scan per tile). The functions now run as
 their owner and filter with gc_in_scope(town_id, grid_id), the policies' own
-predicate. See webgis/sql/tiles.sql.
+predicate. See webgis/sql/0006_tiles.sql.
 
 Revision ID: 0006_scoped_tile_functions
 Revises: 0005_coverage_targets
@@ -23,7 +23,7 @@ SCOPED_TILES = ("gc_tile_buildings", "gc_tile_grids")
 
 
 def upgrade():
-    op.execute(read("tiles.sql"))
+    op.execute(read("0006_tiles.sql"))
 
 
 def downgrade():

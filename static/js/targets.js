@@ -282,7 +282,7 @@
             el("td", { className: "ulist__addr" }, r.address), el("td", null, r.building_type),
             el("td", { className: "num" }, r.households), el("td", { className: "num ulist__gap" }, r.unvisited),
             el("td", null, r.status_label),
-            el("td", null, el("a", { href: data.urls.map + "#grid=" + r.grid_id }, "地图")));
+            el("td", null, el("a", { href: data.urls.map + "?grid=" + r.grid_id }, "地图")));
         }));
       }
       var pages = Math.max(1, Math.ceil(res.total / res.page_size));
@@ -293,6 +293,49 @@
       pager.replaceChildren(el("span", null, "第 " + page + " / " + pages + " 页"), prev, next);
     }).catch(function (err) {
       tbody.replaceChildren(el("tr", null, el("td", { colSpan: 9, className: "ulist__state" }, err.message)));
+    });
+  }
+
+  // Export: the zip downloads from a fetch, its generated password (X-Document-Password) is shown once.
+  var exportForm = document.getElementById("tp-export");
+  if (exportForm) {
+    exportForm.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      syncExport();
+      var btn = exportForm.querySelector("button[type=submit]");
+      btn.disabled = true;
+      fetch(exportForm.action, { method: "POST", body: new FormData(exportForm), credentials: "same-origin" })
+        .then(function (resp) {
+          if (!resp.ok) throw new Error("导出失败（" + resp.status + "），请稍后重试");
+          var password = resp.headers.get("X-Document-Password");
+          var cd = resp.headers.get("Content-Disposition") || "";
+          var m = /filename\*=UTF-8''([^;]+)/i.exec(cd);
+          var name = m ? decodeURIComponent(m[1]) : "export.zip";
+          return resp.blob().then(function (blob) { return { blob: blob, password: password, name: name }; });
+        })
+        .then(function (res) {
+          var url = URL.createObjectURL(res.blob);
+          var a = el("a", { href: url, download: res.name });
+          document.body.appendChild(a);
+          a.click();
+          a.remove();
+          setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+          document.getElementById("tp-password-file").textContent = res.name;
+          document.getElementById("tp-password-value").textContent = res.password;
+          var box = document.getElementById("tp-password");
+          box.hidden = false;
+          box.scrollIntoView({ block: "nearest" });
+        })
+        .catch(function (err) { window.alert(err.message); })
+        .then(function () { btn.disabled = false; });
+    });
+    document.getElementById("tp-password-close").addEventListener("click", function () {
+      document.getElementById("tp-password-value").textContent = "";
+      document.getElementById("tp-password").hidden = true;
+    });
+    document.getElementById("tp-password-copy").addEventListener("click", function () {
+      var text = document.getElementById("tp-password-value").textContent;
+      if (navigator.clipboard) navigator.clipboard.writeText(text);
     });
   }
 

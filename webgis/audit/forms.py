@@ -7,6 +7,9 @@ from wtforms.validators import Length, NumberRange, Optional
 from webgis.audit.services import ACTIONS
 
 
+MAX_PAGE = 1_000_000  # far beyond any log; keeps the OFFSET inside bigint
+
+
 class AuditFilterForm(FlaskForm):
     """审计日志筛选."""
 
@@ -20,4 +23,4 @@ class AuditFilterForm(FlaskForm):
                               validate_choice=False)
     date_from = DateField("起始日期", validators=[Optional()], format="%Y-%m-%d")
     date_to = DateField("截止日期", validators=[Optional()], format="%Y-%m-%d")
-    page = IntegerField("页码", validators=[Optional(), NumberRange(min=1)], default=1)
+    page = IntegerField("页码", validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)], default=1)

@@ -1,4 +1,4 @@
-"""The audit log table. Rows are only ever inserted: triggers in webgis/sql/audit.sql set
+"""The audit log table. Rows are only ever inserted: triggers in webgis/sql/0003_audit.sql set
 the id, the time and the hash chain, and refuse UPDATE, DELETE and TRUNCATE."""
 from datetime import datetime
 

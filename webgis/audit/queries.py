@@ -67,6 +67,15 @@ def first_broken_id() -> int | None:
     return db.session.execute(select(func.gc_audit_verify())).scalar()
 
 
+def alert_count(town_id: int, days: int = 7) -> int:
+    """Reveal-budget alerts (`reveal_alert`) of the town in the last `days` days."""
+    from datetime import timedelta
+
+    since = func.now() - timedelta(days=days)
+    return db.session.execute(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "reveal_alert", AuditEntry.town_id == town_id, AuditEntry.at >= since)).scalar()
+
+
 def chain_status() -> dict:
     """Return the chain's verification result and head (count, last id, last hash)."""
     head = func.gc_audit_head().table_valued("n", "last_id", "last_hash")

@@ -34,6 +34,7 @@ ACTIONS = {
     "session_end": "会话终止",
     "access_denied": "拒绝访问",
     "reveal": "查看明文",
+    "reveal_alert": "查看超限告警",
     "export": "导出",
     "create": "新增",
     "update": "修改",

@@ -41,4 +41,5 @@ def index():
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/audit.html", form=form, page=page, args=args, actions=ACTIONS,
                            object_types=OBJECT_TYPES, chain=queries.chain_status(),
+                           alerts=queries.alert_count(current_user.town_id),
                            tz=queries.LOCAL_TZ)

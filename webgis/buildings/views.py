@@ -2,7 +2,7 @@
 from flask import Blueprint, jsonify
 from flask_login import current_user, login_required
 
-from webgis.api import json_body
+from webgis.inputs import json_object
 from webgis.buildings.schemas import DemolishInput, NewBuildingInput, NewHouseholdInput
 from webgis.schemas import parse
 from webgis.writes import Actor
@@ -34,7 +34,7 @@ def building(building_id: int):
 @login_required
 def create():
     """登记新楼栋 by a point or a drawn footprint; it joins the grid it falls in."""
-    data = parse(NewBuildingInput, json_body())
+    data = parse(NewBuildingInput, json_object())
     result = services.create_building(db.session, Actor.of(current_user), data)
     return jsonify(result), 201 if result["applied"] else 200
 
@@ -43,7 +43,7 @@ def create():
 @login_required
 def demolish(building_id: int):
     """标记拆除: status change with history; the rooms' residents are moved out."""
-    data = parse(DemolishInput, json_body())
+    data = parse(DemolishInput, json_object())
     return jsonify(services.demolish_building(db.session, Actor.of(current_user), building_id, data))
 
 
@@ -51,6 +51,6 @@ def demolish(building_id: int):
 @login_required
 def add_household(building_id: int):
     """添加房间 (garages and other spaces where people live are rooms, 附件2 说明5)."""
-    data = parse(NewHouseholdInput, json_body())
+    data = parse(NewHouseholdInput, json_object())
     result = services.add_household(db.session, Actor.of(current_user), building_id, data)
     return jsonify(result), 201 if result["applied"] else 200

@@ -1,21 +1,17 @@
-"""Export of the uncovered-buildings list (未走访楼栋清单) as XLSX, optionally inside an
-AES-encrypted zip with a password the user types (seed §七.4: 电子数据一律设置文档密码).
+"""The uncovered-buildings list (未走访楼栋清单) as an XLSX workbook.
 
-The list holds standard addresses and counts, no personal data (no names, ID numbers or
-phones), so a plain XLSX is offered as well; the audit log records every export either way,
-with its filters, row count and whether it was encrypted.
+It leaves the server only through webgis/exports.py: an AES-256 zip under a generated
+password, shown once, the export audited (seed §七.4: 电子数据一律设置文档密码).
 """
 import io
 from datetime import datetime
 
-import pyzipper
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 COLUMNS = (("序号", 6), ("村（居）", 12), ("网格", 10), ("标准地址", 44), ("楼栋类型", 12), ("层数", 6),
            ("户数", 6), ("未走访户数", 10), ("采集状态", 10))
-MIN_PASSWORD = 6
 
 
 def workbook_bytes(rows: list[dict], title: str, scope_label: str, filters_label: str, exported_by: str,
@@ -49,14 +45,4 @@ def workbook_bytes(rows: list[dict], title: str, scope_label: str, filters_label
     ws.print_title_rows = f"{header_row}:{header_row}"
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
-
-
-def encrypted_zip(member_name: str, data: bytes, password: str) -> bytes:
-    """Return a zip holding `data` as `member_name`, AES-256 encrypted with `password`."""
-    buf = io.BytesIO()
-    with pyzipper.AESZipFile(buf, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES) as zf:
-        zf.setpassword(password.encode("utf-8"))
-        zf.setencryption(pyzipper.WZ_AES, nbits=256)
-        zf.writestr(member_name, data)
     return buf.getvalue()

@@ -1,5 +1,5 @@
 """Coverage tables: the target definitions and the per-grid aggregates and gap items that
-triggers keep in step with the records (webgis/sql/coverage.sql), plus the read-only views.
+triggers keep in step with the records (webgis/sql/0005_coverage.sql), plus the read-only views.
 
 The application only reads them: every row is written by SECURITY DEFINER trigger
 functions in the same transaction as the visit, verification, link or spot check that
@@ -96,7 +96,7 @@ class CoverageDay(db.Model):
     verified_delta: Mapped[int] = mapped_column(Integer, default=0)  # change of households verified
 
 
-# Views of webgis/sql/coverage.sql (security_invoker: row-level security applies to the reader).
+# Views of webgis/sql/0005_coverage.sql (security_invoker: row-level security applies to the reader).
 # Kept out of the models' metadata so that Alembic never tries to create them as tables.
 views = MetaData()
 

@@ -1,7 +1,7 @@
 """Coverage queries, callable without HTTP: the six targets per unit, a grid's or village's
 detail, the uncovered buildings, the heat layers and the progress chart.
 
-Every figure comes from webgis/sql/coverage.sql (the `coverage_rate` view, `gc_heat`,
+Every figure comes from webgis/sql/0005_coverage.sql (the `coverage_rate` view, `gc_heat`,
 `gc_coverage_progress`) and is read as the application role, so row-level security
 decides what a user counts: a grid leader's "town" row is the sum of the grids they see.
 """

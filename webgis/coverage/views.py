@@ -3,7 +3,7 @@ village detail, heat layers, progress chart, uncovered buildings and their expor
 import io
 from datetime import datetime
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
 
 from webgis.api import ApiError
@@ -40,7 +40,7 @@ def page():
     return render_template(
         "targets.html", tree=data, targets=data["targets"], status_labels=queries.STATUS_LABELS,
         stages=queries.stages(), today=queries.campaign_now(), options=queries.filter_options(scope),
-        may_export=current_user.role in EXPORT_ROLES, min_password=export.MIN_PASSWORD,
+        may_export=current_user.role in EXPORT_ROLES,
         status_colours=TARGET_STATUS_COLOURS)
 
 
@@ -115,17 +115,10 @@ def uncovered():
 @bp.route("/targets/uncovered/export", methods=["POST"])
 @roles_required(*EXPORT_ROLES)
 def export_uncovered():
-    """未走访楼栋清单 as XLSX, in an AES zip when a document password is given."""
-    from webgis.audit import services as audit
+    """未走访楼栋清单: an XLSX inside an AES-256 zip under a generated password (webgis/exports.py)."""
+    from webgis import exports
 
     village_id, grid_id = _int_arg("village"), _int_arg("grid")
-    password = request.form.get("password", "")
-    if password and len(password) < export.MIN_PASSWORD:
-        flash(f"文档密码至少 {export.MIN_PASSWORD} 位", "error")
-        return redirect(url_for("coverage.page", _anchor="uncovered"))
-    if password != request.form.get("password_confirm", ""):
-        flash("两次输入的文档密码不一致", "error")
-        return redirect(url_for("coverage.page", _anchor="uncovered"))
     scope = current_scope()
     data = queries.uncovered(village_id, grid_id, limit=None)
     rows = data["rows"]
@@ -139,11 +132,7 @@ def export_uncovered():
     xlsx = export.workbook_bytes(rows, "未走访楼栋清单", summary["label"], filters_label,
                                  current_user.display_name, now)
     stem = f"未走访楼栋清单_{filters_label}_{now:%Y%m%d}"
-    audit.export("uncovered_buildings", len(rows), {"village": village_id, "grid": grid_id}, grid_id=grid_id,
-                 encrypted=bool(password), format="zip" if password else "xlsx")
-    if password:
-        body = export.encrypted_zip(f"{stem}.xlsx", xlsx, password)
-        return send_file(io.BytesIO(body), mimetype="application/zip", as_attachment=True, download_name=f"{stem}.zip")
-    return send_file(io.BytesIO(xlsx), as_attachment=True, download_name=f"{stem}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    protected = exports.protect(f"{stem}.xlsx", xlsx, object_type="uncovered_buildings", count=len(rows),
+                                filters={"village": village_id, "grid": grid_id}, grid_id=grid_id)
+    return exports.response(protected)
 

@@ -4,7 +4,7 @@ The loader takes a psycopg2 connection (from `db.engine.raw_connection()`), so a
 can run it inside its own transaction and roll back. It never touches `code_item`
 (the migration fills it) nor the generated geometry columns (PostgreSQL computes them).
 The triggers that keep derived data — the status triggers on visit / verification and
-the coverage triggers (webgis/sql/coverage.sql) — are switched off for the delete and the
+the coverage triggers (webgis/sql/0005_coverage.sql) — are switched off for the delete and the
 bulk COPY (they would refresh per statement with arrays of every household) and the
 derived data is then recomputed once, set-based, with gc_refresh_all_status() and
 gc_refresh_coverage(NULL). It must run as the owner of the tables (ALTER TABLE for the
@@ -179,6 +179,15 @@ def _forced_rls(cur) -> list[str]:
     return sorted(r[0] for r in cur.fetchall())
 
 
+def _derived_tables(cur) -> list[str]:
+    """Tables the set-based refreshes write: the demo's tables with status columns and coverage tables."""
+    cur.execute("""SELECT c.relname FROM pg_class c
+                    WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace
+                      AND (c.relname = ANY (%s) OR starts_with(c.relname, 'coverage'))
+                    ORDER BY 1""", (["building", "household", "grid"],))
+    return [r[0] for r in cur.fetchall()]
+
+
 def _has_coverage(cur) -> bool:
     cur.execute("SELECT to_regprocedure('gc_refresh_coverage(integer[], text[])') IS NOT NULL")
     return cur.fetchone()[0]
@@ -252,6 +261,8 @@ def load(conn, data: DemoData, *, replace: bool = False, commit: bool = True,
             say(f"删除{state['name']}原有数据…")
             delete_town(cur, state["id"])
         timings["delete"] = time.perf_counter() - t0
+        if state is not None:
+            say(f"  删除用时 {timings['delete']:.1f} 秒")
         offsets = _offsets(cur)
         if password_hash is None:
             from webgis.auth.services import hash_password
@@ -270,13 +281,14 @@ def load(conn, data: DemoData, *, replace: bool = False, commit: bool = True,
         cur.execute("SELECT set_config('gc.history', 'off', true)")
         for table in forced:
             cur.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+        t_copy = time.perf_counter()
         for table in COLUMNS:
             rows = users if table == "app_user" else data.tables[table]
             t = time.perf_counter()
             _copy(cur, table, rows, offsets)
             timings[table] = time.perf_counter() - t
             if len(rows) > 10000:
-                say(f"  {table}: {len(rows)} 行")
+                say(f"  {table}: {len(rows):,} 行，用时 {timings[table]:.1f} 秒")
         for table in SERIAL:
             # Never move a sequence backwards: setval is not undone by a rollback, and a
             # rolled-back load (tests) must not leave it below ids committed by others.
@@ -286,21 +298,36 @@ def load(conn, data: DemoData, *, replace: bool = False, commit: bool = True,
                         f"(SELECT last_value FROM {seq})), false) FROM {table}")
         for table in forced:
             cur.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        t = time.perf_counter()
-        say("计算走访与核验状态…")
-        cur.execute("SELECT gc_refresh_all_status()")
-        timings["refresh_status"] = time.perf_counter() - t
-        t = time.perf_counter()
-        if _has_coverage(cur):
-            say("计算目标完成情况…")
-            cur.execute("SELECT gc_refresh_coverage(NULL)")
-        timings["refresh_coverage"] = time.perf_counter() - t
-        if switched:
-            _set_triggers(cur, enabled=True)
+        timings["copy"] = time.perf_counter() - t_copy
+        say(f"  写入 {sum(len(data.tables[t]) for t in COLUMNS):,} 行，用时 {timings['copy']:.1f} 秒")
+        # ANALYZE before the set-based refreshes: without statistics for the freshly copied
+        # rows the planner takes the tables for empty and the refreshes' joins degrade to
+        # nested loops over every household (measured: minutes instead of seconds).
+        # ANALYZE sees this transaction's own uncommitted rows.
         t = time.perf_counter()
         for table in COLUMNS:
             cur.execute(f"ANALYZE {table}")
         timings["analyze"] = time.perf_counter() - t
+        say(f"统计信息（ANALYZE）…用时 {timings['analyze']:.1f} 秒")
+        t = time.perf_counter()
+        cur.execute("SELECT gc_refresh_all_status()")
+        timings["refresh_status"] = time.perf_counter() - t
+        say(f"计算走访与核验状态…用时 {timings['refresh_status']:.1f} 秒")
+        t = time.perf_counter()
+        if _has_coverage(cur):
+            cur.execute("SELECT gc_refresh_coverage(NULL)")
+            timings["refresh_coverage"] = time.perf_counter() - t
+            say(f"计算目标完成情况…用时 {timings['refresh_coverage']:.1f} 秒")
+        else:
+            timings["refresh_coverage"] = 0.0
+        if switched:
+            _set_triggers(cur, enabled=True)
+        # The refreshes rewrote derived columns and tables: statistics for them too.
+        t = time.perf_counter()
+        for table in _derived_tables(cur):
+            cur.execute(f"ANALYZE {table}")
+        timings["analyze_derived"] = time.perf_counter() - t
+        say(f"统计信息（派生数据）…用时 {timings['analyze_derived']:.1f} 秒")
         if commit:
             conn.commit()
     except BaseException:

@@ -3,7 +3,7 @@
 An inspector (or the town grid office with the police, seed §六.2) samples buildings,
 walks them and compares what they find with the platform, item by item. The
 consistency target (一致率) is the share of checked items that matched, summed over
-spot checks (webgis/sql/coverage.sql).
+spot checks (webgis/sql/0005_coverage.sql).
 """
 from datetime import datetime
 

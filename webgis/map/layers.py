@@ -1,4 +1,4 @@
-"""Map layer queries: vector tiles from the tile functions in webgis/sql/tiles.sql,
+"""Map layer queries: vector tiles from the tile functions in webgis/sql/0006_tiles.sql,
 and label points for the current view. Callable without HTTP."""
 import json
 
@@ -14,7 +14,7 @@ TILE_LAYERS = {
     "grids": (func.gc_tile_grids, 8),
     "villages": (func.gc_tile_villages, 6),
     "roads": (func.gc_tile_roads, 10),
-    # Target choropleth (webgis/sql/coverage.sql): whole villages below z13, grids above.
+    # Target choropleth (webgis/sql/0005_coverage.sql): whole villages below z13, grids above.
     "coverage": (func.gc_tile_coverage, 8),
 }
 MAX_ZOOM = 22

@@ -232,7 +232,8 @@ def _coverage_layers(root: str) -> tuple[dict, dict]:
     return layers, config
 
 
-def build_map(bounds: list[list[float]] | None, coverage: bool = False) -> tuple[LocalMap, dict]:
+def build_map(bounds: list[list[float]] | None, coverage: bool = False,
+              focus: list[list[float]] | None = None) -> tuple[LocalMap, dict]:
     """Assemble the folium map with the GridCheck layers (and, with `coverage`, the target
     choropleth and the gap heat layers); return it and the JS config."""
     cfg = current_app.config
@@ -269,8 +270,8 @@ def build_map(bounds: list[list[float]] | None, coverage: bool = False) -> tuple
         basemap.add_to(m)
         layers["basemap"] = basemap
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
-    if bounds:
-        m.fit_bounds(bounds, padding=(12, 12))
+    if focus or bounds:
+        m.fit_bounds(focus or bounds, padding=(12, 12))
 
     config = {
         "urls": {"labels": root + "/api/layers/labels", "building": root + "/api/buildings/"},
@@ -303,11 +304,40 @@ def render_parts(m: folium.Map) -> MapParts:
                     script=Markup(figure.script.render()), name=m.get_name())
 
 
-def map_context(user) -> dict:
+def focus_bounds(user, grid_id: int | None) -> list[list[float]] | None:
+    """The bounds the map opens at: the grid asked for (`?grid=`), else the user's own grids
+    when the scope is not the whole town; None for the town view.
+
+    Opening at the town and then flying to a grid first fetched every town-zoom tile and
+    then every tile of the grid's zoom; opening at the grid fetches only the latter.
+    """
+    from webgis.geo.models import Grid
+    from webgis.scope import current_scope
+
+    scope = current_scope()
+    if grid_id is not None and scope.sees_grid(grid_id):
+        ids = [grid_id]
+    elif scope.all_grids or not scope.grid_ids:  # (a grid out of scope is ignored, not disclosed)
+        return None
+    else:
+        ids = list(scope.grid_ids)
+    if not ids:
+        return None
+    ext = func.ST_Extent(Grid.geom)
+    box = db.session.execute(select(func.ST_XMin(ext), func.ST_YMin(ext), func.ST_XMax(ext), func.ST_YMax(ext))
+                             .where(Grid.id.in_(ids), Grid.town_id == user.town_id)).first()
+    if box is None or box[0] is None:
+        return None
+    west, south, east, north = box
+    return [[south, west], [north, east]]
+
+
+def map_context(user, grid_id: int | None = None) -> dict:
     """Return what map.html needs: the map parts, the legend, the user and the town."""
     town_name, bounds = town_of(user)
+    focus = focus_bounds(user, grid_id)
     coverage = user.role in TARGET_VIEW_ROLES
-    m, _ = build_map(bounds, coverage=coverage)
+    m, _ = build_map(bounds, coverage=coverage, focus=focus)
     return {
         "coverage": coverage,
         "heat_styles": {code: {"name": name, **HEAT_STYLES[code]} for code, name in _heat_names().items()},

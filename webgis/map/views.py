@@ -1,5 +1,5 @@
 """The map page (地图): the main screen of GridCheck."""
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from webgis.codes.data import label
@@ -18,4 +18,6 @@ def code_label(list_name: str, code: str | None) -> str:
 @login_required
 def index():
     """地图: grids, buildings and their collection state, with the building panel."""
-    return render_template("map.html", **page.map_context(current_user))
+    grid = request.args.get("grid", "")
+    grid_id = int(grid) if grid.isdigit() and len(grid) < 10 else None
+    return render_template("map.html", **page.map_context(current_user, grid_id))

@@ -1,8 +1,7 @@
 """The verification sheet pages: a grid's sheet for printing, a village's sheet split by grid, XLSX."""
-import io
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 
 from webgis.audit import services as audit
@@ -52,16 +51,12 @@ def export_village(village_id: int):
 
 
 def _send(sheets: list[dict], stem: str, filters: dict, back: str):
-    from webgis.coverage import export
+    """The workbook inside an AES zip under a generated password (webgis/exports.py), audited."""
+    from webgis import exports
 
-    password = request.form.get("password", "")
-    if len(password) < export.MIN_PASSWORD or password != request.form.get("password_confirm", ""):
-        flash(f"请设置文档密码（至少 {export.MIN_PASSWORD} 位，两次一致）：含个人信息的文件一律加密", "error")
-        return redirect(back)
     now = datetime.now(CST)
     body = xlsx.workbook_bytes(sheets, TITLE, current_user.display_name, now)
     rows = sum(len(s["households"]) for s in sheets)
-    audit.export("verification_sheet", rows, filters, grid_id=filters.get("grid"), format="zip", encrypted=True)
-    stem = f"{stem}_{now:%Y%m%d}"
-    return send_file(io.BytesIO(export.encrypted_zip(f"{stem}.xlsx", body, password)), mimetype="application/zip",
-                     as_attachment=True, download_name=f"{stem}.zip")
+    protected = exports.protect(f"{stem}_{now:%Y%m%d}.xlsx", body, object_type="verification_sheet", count=rows,
+                                filters=filters, grid_id=filters.get("grid"))
+    return exports.response(protected)

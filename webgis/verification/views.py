@@ -2,7 +2,7 @@
 from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
 
-from webgis.api import json_body
+from webgis.inputs import json_object
 from webgis.auth.guards import roles_required
 from webgis.coverage.queries import campaign_now
 from webgis.extensions import db
@@ -48,7 +48,7 @@ def queue():
 @roles_required(*VERIFY_ROLES)
 def verify():
     """签字确认 / 退回重访 one visit (applied once per client UUID)."""
-    data = parse(VerificationInput, json_body())
+    data = parse(VerificationInput, json_object())
     result = services.verify(db.session, Actor.of(current_user), data)
     return jsonify(result), 201 if result["applied"] else 200
 
@@ -60,7 +60,7 @@ def verify_batch():
     from webgis.api import domain_status
     from webgis.errors import DomainError
 
-    data = parse(BatchSignInput, json_body())
+    data = parse(BatchSignInput, json_object())
     out = []
     for item in data.items:
         try:

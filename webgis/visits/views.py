@@ -2,7 +2,7 @@
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user, login_required
 
-from webgis.api import json_body
+from webgis.inputs import json_object
 from webgis.auth.guards import roles_required
 from webgis.codes.data import CODE_LISTS
 from webgis.extensions import db
@@ -41,7 +41,7 @@ def form(household_id: int):
 @roles_required(*FORM_ROLES)
 def save(household_id: int):
     """Save one submission of the form (one visit); a retried submission is applied once."""
-    data = parse(RegistrationInput, json_body())
+    data = parse(RegistrationInput, json_object())
     result = services.save_registration(db.session, Actor.of(current_user), household_id, data)
     return jsonify(result), 201 if result["applied"] else 200
 
