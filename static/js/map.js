@@ -376,8 +376,12 @@
       section.appendChild(householdSummary(households));
     }
     households.forEach(function (h) { section.appendChild(renderHousehold(h)); });
-    this.body.replaceChildren(facts, section);
+    var edits = editActions(this, b);
+    this.body.replaceChildren(facts);
+    if (edits) this.body.appendChild(edits);
+    this.body.appendChild(section);
     this.body.scrollTop = 0;
+    if (this.onFirstRender) { var first = this.onFirstRender; this.onFirstRender = null; first(b); }
     if (this.onRender) this.onRender(b);  // e.g. coverage.js adds a way back to the grid's list
   };
 
@@ -422,6 +426,12 @@
         el("span", { className: "household__addr", title: text(h.standard_address, "") }, text(h.address)),
         badges),
       meta);
+    if (perms.register && h.status !== "demolished") {
+      card.appendChild(el("div", { className: "household__actions" },
+        el("a", { className: "btn btn--primary btn--small household__register",
+                  href: perms.registerUrl.replace("/0/register", "/" + encodeURIComponent(h.id) + "/register") },
+          "登记/核对")));
+    }
 
     var residents = h.residents || [];
     if (!residents.length) {
@@ -447,6 +457,112 @@
     return card;
   }
 
+  // --- map edits in the panel (添加房间, 标记拆除): only for roles the server says may edit ----
+
+  var perms = { register: false, edit: false, registerUrl: "", houseNatures: [] };
+
+  function readPermissions() {
+    var shell = document.getElementById("gc-shell");
+    if (!shell) return;
+    perms.register = shell.dataset.mayRegister === "1";
+    perms.edit = shell.dataset.mayEdit === "1";
+    perms.registerUrl = shell.dataset.registerUrl || "";
+    try { perms.houseNatures = JSON.parse(shell.dataset.houseNatures || "[]"); } catch (e) { perms.houseNatures = []; }
+  }
+
+  function formField(label, control) {
+    return el("label", { className: "edit-form__field" }, el("span", null, label), control);
+  }
+
+  function showErrors(box, err) {
+    var lines = [err.message];
+    Object.keys(err.details || {}).forEach(function (k) {
+      if (typeof err.details[k] === "string") lines.push(err.details[k]);
+    });
+    box.replaceChildren.apply(box, lines.map(function (t) { return el("p", null, t); }));
+    box.hidden = false;
+  }
+
+  /** 添加房间 / 标记拆除 for the building in the panel (POSTs carry one UUID per attempt). */
+  function editActions(panel, b) {
+    if (!perms.edit || b.status === "demolished") return null;
+    var api = window.GCApi;
+    var box = el("section", { className: "edit-actions" });
+    var addBtn = el("button", { type: "button", className: "btn btn--outline btn--small" }, "添加房间");
+    var demBtn = el("button", { type: "button", className: "btn btn--danger btn--small" }, "标记拆除");
+    var area = el("div", { className: "edit-form-area" });
+    box.append(el("div", { className: "edit-actions__row" }, addBtn, demBtn), area);
+
+    addBtn.addEventListener("click", function () {
+      var unit = el("input", { className: "field__input", attrs: { maxlength: 10, placeholder: "如 1单元" } });
+      var room = el("input", { className: "field__input", attrs: { maxlength: 20, placeholder: "如 101室、车库" } });
+      var nature = el("select", { className: "field__input" });
+      perms.houseNatures.forEach(function (o) { nature.appendChild(el("option", { value: o[0] }, o[1])); });
+      var special = el("input", { className: "field__input", attrs: { maxlength: 40, placeholder: "车库、阁楼等住人空间（可空）" } });
+      var errors = el("div", { className: "edit-form__errors", attrs: { role: "alert" } });
+      errors.hidden = true;
+      var save = el("button", { type: "submit", className: "btn btn--primary btn--small" }, "保存房间");
+      var cancel = el("button", { type: "button", className: "btn btn--outline btn--small" }, "取消");
+      var form = el("form", { className: "edit-form" }, el("p", { className: "edit-form__title" }, "添加房间"),
+        b.address_form === "urban" ? formField("单元", unit) : null, formField("室 / 户", room),
+        formField("房屋性质", nature), formField("其他居住空间", special), errors,
+        el("div", { className: "edit-actions__row" }, save, cancel));
+      var attempt = null;
+      cancel.addEventListener("click", function () { area.replaceChildren(); });
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        attempt = attempt || api.uuid();
+        save.disabled = true;
+        api.postJSON("/api/buildings/" + encodeURIComponent(b.id) + "/households", {
+          client_uuid: attempt, unit: unit.value.trim() || null, room: room.value.trim(),
+          house_nature: nature.value, special_space: special.value.trim() || null,
+        }).then(function () {
+          panel.open(b.id);
+        }, function (err) {
+          save.disabled = false;
+          if (err.status) attempt = null;
+          showErrors(errors, err);
+        });
+      });
+      area.replaceChildren(form);
+      room.focus();
+    });
+
+    demBtn.addEventListener("click", function () {
+      var note = el("textarea", { className: "field__input", attrs: { rows: 2, maxlength: 500,
+                                                                      placeholder: "拆迁公告号、住户去向等" } });
+      var errors = el("div", { className: "edit-form__errors", attrs: { role: "alert" } });
+      errors.hidden = true;
+      var ok = el("button", { type: "submit", className: "btn btn--danger btn--small" }, "确认拆除");
+      var cancel = el("button", { type: "button", className: "btn btn--outline btn--small" }, "取消");
+      var form = el("form", { className: "edit-form edit-form--danger" },
+        el("p", { className: "edit-form__title" }, "标记拆除：" + text(b.standard_address)),
+        el("p", { className: "edit-form__note" }, "楼栋第 " + text(b.version) + " 版。所有房间的在住人员将标记为已搬离，记录保留。"),
+        formField("说明", note), errors, el("div", { className: "edit-actions__row" }, ok, cancel));
+      var attempt = null;
+      cancel.addEventListener("click", function () { area.replaceChildren(); });
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        attempt = attempt || api.uuid();
+        ok.disabled = true;
+        api.postJSON("/api/buildings/" + encodeURIComponent(b.id) + "/demolish",
+                     { client_uuid: attempt, version: b.version, note: note.value.trim() || null })
+          .then(function () {
+            panel.open(b.id);
+            if (panel.buildings.redraw) panel.buildings.redraw();
+          }, function (err) {
+            ok.disabled = false;
+            if (err.status) attempt = null;
+            if (err.code === "stale_version") err.message += "（请关闭面板后重新打开，查看最新内容）";
+            showErrors(errors, err);
+          });
+      });
+      area.replaceChildren(form);
+      note.focus();
+    });
+    return box;
+  }
+
   /**
    * Pan the clicked point into the part of the map the panel leaves free: left of the side
    * panel on desktop, above the bottom sheet on phones (its full height once loaded).
@@ -470,8 +586,18 @@
     cfg = L.extend(cfg, config || {});
     window.gcMap = map;
 
+    readPermissions();
     var panel = new Panel(map, layers.buildings);
     window.GridCheck.panel = panel;
+    // /?building=<id> (the registration form's 返回地图): open that building's panel and go there.
+    var wanted = new URLSearchParams(window.location.search).get("building");
+    if (wanted && /^\d{1,12}$/.test(wanted)) {
+      panel.open(Number(wanted));
+      panel.onFirstRender = function (b) {
+        var c = b.geometry && b.geometry.coordinates;
+        if (c) map.setView([c[1], c[0]], Math.max(map.getZoom(), cfg.footprintZoom + 1));
+      };
+    }
     window.GridCheck.layers = layers;
 
     layers.buildings.on("click", function (e) {
