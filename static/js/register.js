@@ -71,8 +71,11 @@
   }
 
   /** A stored value as the user reads it (code labels, 是/否). */
+  var ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
   function display(field, value) {
     if (value === null || value === undefined || value === "") return "（空）";
+    if (typeof value === "string" && ISO_TIME.test(value)) return api.formatTime(value);
     if (value === true) return "是";
     if (value === false) return "否";
     if (field === "leave") {
@@ -584,7 +587,10 @@
       row.offer.hidden = true;
       focusFirst(row.fields.id_number.wrap);
     });
-    focusFirst(row.el);
+    row.expanded = true;
+    syncRow(row);
+    row.offer.scrollIntoView({ block: "start", behavior: "smooth" });
+    btn.focus({ preventScroll: true });
   }
 
   function undoMove(row) {
@@ -663,6 +669,17 @@
     showAlert(null);
     window.scrollTo({ top: 0 });
     loadHistory();
+    api.getJSON(urls.form).then(header, function () {});
+  }
+
+  /** The page head: standard address, status, latest visit and verification. */
+  function header(f) {
+    els.title.textContent = text(f.standard_address);
+    var bits = [text(f.status_label)];
+    if (f.last_visit) bits.push("最近走访 " + api.formatTime(f.last_visit.at) + " · " + text(f.last_visit.result_label));
+    else bits.push("未走访");
+    bits.push(f.verified_at ? "民警已核验 " + api.formatTime(f.verified_at, true) : "未核验");
+    els.sub.textContent = bits.join(" · ");
   }
 
   // --- 变更记录 ---------------------------------------------------------------------------
@@ -679,6 +696,8 @@
       changes.forEach(function (c) {
         var fields = el("ul", { className: "history__fields" });
         c.fields.forEach(function (x) {
+          // A new row lists what it holds; empty values and user ids (shown as "by") say nothing.
+          if (c.action === "insert" && (x.after === null || x.after === "" || /_id$/.test(x.field))) return;
           fields.appendChild(el("li", null, el("span", { className: "history__label" }, x.label), " ",
             c.action === "insert" ? display(x.field, x.after)
               : [el("span", { className: "history__before" }, display(x.field, x.before)), " → ",
@@ -688,7 +707,7 @@
           el("p", { className: "history__head" },
             el("span", { className: "history__what" }, c.action_label + c.table_label),
             el("span", { className: "muted" }, api.formatTime(c.at) + " · " + text(c.by, "系统"))),
-          c.fields.length ? fields : null));
+          fields.childNodes.length ? fields : null));
       });
       els.historyBody.replaceChildren(list);
     }, function (err) {
@@ -707,12 +726,7 @@
     api.getJSON(urls.form).then(function (f) {
       state.form = f;
       state.codes = f.codes || {};
-      els.title.textContent = text(f.standard_address);
-      var bits = [text(f.status_label)];
-      if (f.last_visit) bits.push("最近走访 " + api.formatTime(f.last_visit.at) + " · " + text(f.last_visit.result_label));
-      else bits.push("未走访");
-      bits.push(f.verified_at ? "民警已核验 " + api.formatTime(f.verified_at, true) : "未核验");
-      els.sub.textContent = bits.join(" · ");
+      header(f);
       els.back.href = urls.map + "?building=" + encodeURIComponent(f.building_id);
       els.back.textContent = "‹ 返回地图（本楼栋）";
       buildHouse(f.household);
