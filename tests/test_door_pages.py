@@ -76,3 +76,47 @@ def test_queue_page_shows_counts_and_loads_police_js(client, people, small_town,
     count = re.search(r'data-count="sign">(\d+)<', html).group(1)
     assert int(count) >= 1
     assert '/static/js/police.js' in html and 'data-verify-url="/api/police/verifications"' in html
+
+
+def _post(client, username):
+    from tests.conftest import csrf_token
+
+    login(client, username)
+    token = csrf_token(client, "/")
+    return lambda path, body: client.post(path, json=body, headers={"X-CSRFToken": token})
+
+
+def test_a_building_registered_on_the_map_is_shown_as_new(client, people, db_session):
+    """登记新楼栋 from the map's draw bar: the tile colour reads collection_status, which must be 新增."""
+    import uuid
+
+    from webgis.buildings.models import Building
+
+    post = _post(client, "leader1")
+    ring = [[121.6040, 31.8060], [121.6042, 31.8060], [121.6042, 31.8061], [121.6040, 31.8061], [121.6040, 31.8060]]
+    resp = post("/api/buildings", {"client_uuid": str(uuid.uuid4()), "geometry": {"type": "Polygon", "coordinates": [ring]},
+                                   "address_form": "rural", "group_name": "9组", "house_no": "3号",
+                                   "building_type": "rural_house", "floors": 2, "rooms_count": 1})
+    assert resp.status_code == 201, resp.get_json()
+    db_session.expire_all()
+    b = db_session.get(Building, resp.get_json()["id"])
+    assert (b.status, b.collection_status) == ("new", "new")
+
+
+def test_a_room_added_to_a_verified_building_makes_it_unverified(client, people, small_town, make, db_session):
+    import uuid
+
+    from webgis.buildings.models import Building
+
+    h1 = small_town["households"][0]
+    b1 = db_session.get(Building, h1.building_id)
+    make.visit(h1, result="verified", awareness=True, satisfaction=True)
+    make.verification(h1)
+    db_session.expire_all()
+    assert db_session.get(Building, b1.id).collection_status == "verified"
+    post = _post(client, "leader1")
+    resp = post(f"/api/buildings/{b1.id}/households", {"client_uuid": str(uuid.uuid4()), "unit": "1单元",
+                                                        "room": "车库", "house_nature": "self_built"})
+    assert resp.status_code == 201, resp.get_json()
+    db_session.expire_all()
+    assert db_session.get(Building, b1.id).collection_status == "visited"  # the new room is still to visit

@@ -321,4 +321,5 @@ def map_context(user) -> dict:
         "may_register": may(user.role, REGISTER_ROLES | VERIFY_ROLES),
         "may_edit_map": may(user.role, MAP_EDIT_ROLES),
         "house_natures": CODE_LISTS["house_nature"]["items"],
+        "building_types": CODE_LISTS["building_type"]["items"],
     }
