@@ -376,8 +376,12 @@
       section.appendChild(householdSummary(households));
     }
     households.forEach(function (h) { section.appendChild(renderHousehold(h)); });
-    this.body.replaceChildren(facts, section);
+    var edits = editActions(this, b);
+    this.body.replaceChildren(facts);
+    if (edits) this.body.appendChild(edits);
+    this.body.appendChild(section);
     this.body.scrollTop = 0;
+    if (this.onFirstRender) { var first = this.onFirstRender; this.onFirstRender = null; first(b); }
     if (this.onRender) this.onRender(b);  // e.g. coverage.js adds a way back to the grid's list
   };
 
@@ -422,6 +426,12 @@
         el("span", { className: "household__addr", title: text(h.standard_address, "") }, text(h.address)),
         badges),
       meta);
+    if (perms.register && h.status !== "demolished") {
+      card.appendChild(el("div", { className: "household__actions" },
+        el("a", { className: "btn btn--primary btn--small household__register",
+                  href: perms.registerUrl.replace("/0/register", "/" + encodeURIComponent(h.id) + "/register") },
+          "登记/核对")));
+    }
 
     var residents = h.residents || [];
     if (!residents.length) {
@@ -447,6 +457,264 @@
     return card;
   }
 
+  // --- map edits in the panel (添加房间, 标记拆除): only for roles the server says may edit ----
+
+  var perms = { register: false, edit: false, registerUrl: "", houseNatures: [] };
+
+  function readPermissions() {
+    var shell = document.getElementById("gc-shell");
+    if (!shell) return;
+    perms.register = shell.dataset.mayRegister === "1";
+    perms.edit = shell.dataset.mayEdit === "1";
+    perms.registerUrl = shell.dataset.registerUrl || "";
+    try { perms.houseNatures = JSON.parse(shell.dataset.houseNatures || "[]"); } catch (e) { perms.houseNatures = []; }
+    try { perms.buildingTypes = JSON.parse(shell.dataset.buildingTypes || "[]"); } catch (e) { perms.buildingTypes = []; }
+  }
+
+  function formField(label, control) {
+    return el("label", { className: "edit-form__field" }, el("span", null, label), control);
+  }
+
+  function showErrors(box, err) {
+    var lines = [err.message];
+    Object.keys(err.details || {}).forEach(function (k) {
+      if (typeof err.details[k] === "string") lines.push(err.details[k]);
+    });
+    box.replaceChildren.apply(box, lines.map(function (t) { return el("p", null, t); }));
+    box.hidden = false;
+  }
+
+  /** 添加房间 / 标记拆除 for the building in the panel (POSTs carry one UUID per attempt). */
+  function editActions(panel, b) {
+    if (!perms.edit || b.status === "demolished") return null;
+    var api = window.GCApi;
+    var box = el("section", { className: "edit-actions" });
+    var addBtn = el("button", { type: "button", className: "btn btn--outline btn--small" }, "添加房间");
+    var demBtn = el("button", { type: "button", className: "btn btn--danger btn--small" }, "标记拆除");
+    var area = el("div", { className: "edit-form-area" });
+    box.append(el("div", { className: "edit-actions__row" }, addBtn, demBtn), area);
+
+    addBtn.addEventListener("click", function () {
+      var unit = el("input", { className: "field__input", attrs: { maxlength: 10, placeholder: "如 1单元" } });
+      var room = el("input", { className: "field__input", attrs: { maxlength: 20, placeholder: "如 101室、车库" } });
+      var nature = el("select", { className: "field__input" });
+      perms.houseNatures.forEach(function (o) { nature.appendChild(el("option", { value: o[0] }, o[1])); });
+      var special = el("input", { className: "field__input", attrs: { maxlength: 40, placeholder: "车库、阁楼等住人空间（可空）" } });
+      var errors = el("div", { className: "edit-form__errors", attrs: { role: "alert" } });
+      errors.hidden = true;
+      var save = el("button", { type: "submit", className: "btn btn--primary btn--small" }, "保存房间");
+      var cancel = el("button", { type: "button", className: "btn btn--outline btn--small" }, "取消");
+      var form = el("form", { className: "edit-form" }, el("p", { className: "edit-form__title" }, "添加房间"),
+        b.address_form === "urban" ? formField("单元", unit) : null, formField("室 / 户", room),
+        formField("房屋性质", nature), formField("其他居住空间", special), errors,
+        el("div", { className: "edit-actions__row" }, save, cancel));
+      var attempt = null;
+      cancel.addEventListener("click", function () { area.replaceChildren(); });
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        attempt = attempt || api.uuid();
+        save.disabled = true;
+        api.postJSON("/api/buildings/" + encodeURIComponent(b.id) + "/households", {
+          client_uuid: attempt, unit: unit.value.trim() || null, room: room.value.trim(),
+          house_nature: nature.value, special_space: special.value.trim() || null,
+        }).then(function () {
+          panel.open(b.id);
+        }, function (err) {
+          save.disabled = false;
+          if (err.status) attempt = null;
+          showErrors(errors, err);
+        });
+      });
+      area.replaceChildren(form);
+      room.focus();
+    });
+
+    demBtn.addEventListener("click", function () {
+      var note = el("textarea", { className: "field__input", attrs: { rows: 2, maxlength: 500,
+                                                                      placeholder: "拆迁公告号、住户去向等" } });
+      var errors = el("div", { className: "edit-form__errors", attrs: { role: "alert" } });
+      errors.hidden = true;
+      var ok = el("button", { type: "submit", className: "btn btn--danger btn--small" }, "确认拆除");
+      var cancel = el("button", { type: "button", className: "btn btn--outline btn--small" }, "取消");
+      var form = el("form", { className: "edit-form edit-form--danger" },
+        el("p", { className: "edit-form__title" }, "标记拆除：" + text(b.standard_address)),
+        el("p", { className: "edit-form__note" }, "楼栋第 " + text(b.version) + " 版。所有房间的在住人员将标记为已搬离，记录保留。"),
+        formField("说明", note), errors, el("div", { className: "edit-actions__row" }, ok, cancel));
+      var attempt = null;
+      cancel.addEventListener("click", function () { area.replaceChildren(); });
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        attempt = attempt || api.uuid();
+        ok.disabled = true;
+        api.postJSON("/api/buildings/" + encodeURIComponent(b.id) + "/demolish",
+                     { client_uuid: attempt, version: b.version, note: note.value.trim() || null })
+          .then(function () {
+            panel.open(b.id);
+            if (panel.buildings.redraw) panel.buildings.redraw();
+          }, function (err) {
+            ok.disabled = false;
+            if (err.status) attempt = null;
+            if (err.code === "stale_version") err.message += "（请关闭面板后重新打开，查看最新内容）";
+            showErrors(errors, err);
+          });
+      });
+      area.replaceChildren(form);
+      note.focus();
+    });
+    return box;
+  }
+
+  // --- 登记新楼栋: place a point, or draw a footprint with a few clicks and 完成 ---------------
+
+  function Drawer(map, panel, buildings) {
+    this.map = map; this.panel = panel; this.buildings = buildings;
+    this.shell = document.getElementById("gc-shell");
+    this.bar = document.getElementById("gc-draw");
+    this.start = document.getElementById("gc-draw-start");
+    this.done = document.getElementById("gc-draw-done");
+    this.undo = document.getElementById("gc-draw-undo");
+    this.hint = document.getElementById("gc-draw-hint");
+    this.points = [];
+    this.active = false;
+    this.shape = L.layerGroup().addTo(map);
+    var self = this;
+    this.start.addEventListener("click", function () { self.begin(); });
+    document.getElementById("gc-draw-cancel").addEventListener("click", function () { self.end(); });
+    this.undo.addEventListener("click", function () { self.points.pop(); self.redraw(); });
+    this.done.addEventListener("click", function () { self.finish(); });
+    // Vector-tile canvases swallow clicks on empty ground (no map "click"), so while drawing
+    // the container's own clicks are read: any tap that is not a drag and not on a control.
+    var container = map.getContainer(), down = null;
+    container.addEventListener("pointerdown", function (e) { down = [e.clientX, e.clientY]; }, true);
+    container.addEventListener("click", function (e) {
+      if (!self.active) return;
+      if (e.target.closest && e.target.closest(".leaflet-control, .leaflet-popup")) return;
+      if (down && Math.abs(e.clientX - down[0]) + Math.abs(e.clientY - down[1]) > 6) return;  // a pan
+      self.add(map.mouseEventToLatLng(e));
+    }, true);
+  }
+
+  /** A vertex (the map, or a layer that stops the click from reaching the map, may report it). */
+  Drawer.prototype.add = function (latlng) {
+    var last = this.points[this.points.length - 1];
+    if (last && last.equals(latlng)) return;  // the same click reported twice
+    this.points.push(latlng);
+    this.redraw();
+  };
+
+  Drawer.prototype.begin = function () {
+    this.panel.close();
+    this.active = true;
+    this.points = [];
+    this.shell.classList.add("is-drawing");
+    this.bar.hidden = false;
+    if (tileZoom(this.map) < cfg.footprintZoom) {
+      this.hint.textContent = "请先放大到楼栋清晰可见，再点击地图放置楼栋位置或绘制轮廓";
+    }
+    this.redraw();
+  };
+
+  Drawer.prototype.end = function () {
+    this.active = false;
+    this.points = [];
+    this.shape.clearLayers();
+    this.shell.classList.remove("is-drawing");
+    this.bar.hidden = true;
+  };
+
+  Drawer.prototype.redraw = function () {
+    var pts = this.points;
+    this.shape.clearLayers();
+    pts.forEach(function (p) {
+      this.shape.addLayer(L.circleMarker(p, { radius: 6, color: "#1d4ed8", weight: 2, fillColor: "#fff", fillOpacity: 1 }));
+    }, this);
+    if (pts.length >= 3) this.shape.addLayer(L.polygon(pts, { color: "#1d4ed8", weight: 2, fillOpacity: 0.2 }));
+    else if (pts.length === 2) this.shape.addLayer(L.polyline(pts, { color: "#1d4ed8", weight: 2, dashArray: "4 4" }));
+    this.done.disabled = pts.length === 0 || pts.length === 2;
+    this.undo.disabled = pts.length === 0;
+    this.hint.textContent = pts.length === 0 ? "点击地图放置楼栋位置；或依次点击楼栋各角绘制轮廓，再点“完成”"
+      : pts.length === 1 ? "已放置位置点。点“完成”登记；或继续点击绘制轮廓（至少三点）"
+      : pts.length === 2 ? "轮廓至少需要三个点" : "已绘制 " + pts.length + " 个角点，点“完成”结束绘制";
+  };
+
+  Drawer.prototype.geometry = function () {
+    var pts = this.points;
+    if (pts.length === 1) return { type: "Point", coordinates: [pts[0].lng, pts[0].lat] };
+    var ring = pts.map(function (p) { return [p.lng, p.lat]; });
+    ring.push(ring[0]);
+    return { type: "Polygon", coordinates: [ring] };
+  };
+
+  Drawer.prototype.finish = function () {
+    var self = this, panel = this.panel, geometry = this.geometry(), api = window.GCApi;
+    this.active = false;
+    this.bar.hidden = true;
+    panel.select(null);
+    panel.show();
+    panel.kicker.replaceChildren("登记新楼栋");
+    panel.title.textContent = geometry.type === "Point" ? "楼栋位置已放置" : "楼栋轮廓已绘制";
+    var name = "gc-af-" + Date.now();
+    function radio(value, label, checked) {
+      return el("label", { className: "choice__item" },
+        el("input", { type: "radio", name: name, value: value, checked: checked, className: "choice__radio" }),
+        el("span", null, label));
+    }
+    var rural = el("div", { className: "draw-form__row" },
+      formField("组", el("input", { className: "field__input", attrs: { maxlength: 20, placeholder: "如 14组" } })),
+      formField("号（门牌）", el("input", { className: "field__input", attrs: { maxlength: 20, placeholder: "如 8号" } })));
+    var urban = el("div", { className: "draw-form__row" },
+      formField("小区（路）", el("input", { className: "field__input", attrs: { maxlength: 60 } })),
+      formField("幢（号）", el("input", { className: "field__input", attrs: { maxlength: 20, placeholder: "如 3幢" } })));
+    urban.hidden = true;
+    var type = el("select", { className: "field__input" });
+    perms.buildingTypes.forEach(function (o) { type.appendChild(el("option", { value: o[0] }, o[1])); });
+    var floors = el("input", { className: "field__input", type: "number", value: "1", attrs: { min: 1, max: 100, inputmode: "numeric" } });
+    var rooms = el("input", { className: "field__input", type: "number", value: "1", attrs: { min: 0, max: 2000, inputmode: "numeric" } });
+    var errors = el("div", { className: "edit-form__errors", attrs: { role: "alert" } });
+    errors.hidden = true;
+    var save = el("button", { type: "submit", className: "btn btn--primary" }, "保存楼栋");
+    var cancel = el("button", { type: "button", className: "btn btn--outline" }, "取消");
+    var form = el("form", { className: "draw-form edit-form" },
+      el("fieldset", { className: "choice" }, el("legend", { className: "field__label" }, "地址形式"),
+        el("div", { className: "choice__group" }, radio("rural", "村组门牌（组/号）", true), radio("urban", "小区楼幢（小区/幢）", false))),
+      rural, urban, formField("楼栋类型", type),
+      el("div", { className: "draw-form__row" }, formField("层数", floors), formField("间数", rooms)),
+      errors, el("div", { className: "edit-actions__row" }, save, cancel));
+    form.addEventListener("change", function () {
+      var urbanOn = form.querySelector("input[name='" + name + "']:checked").value === "urban";
+      urban.hidden = !urbanOn;
+      rural.hidden = urbanOn;
+    });
+    cancel.addEventListener("click", function () { panel.close(); self.end(); });
+    var attempt = null;
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var form_ = form.querySelector("input[name='" + name + "']:checked").value;
+      var r = rural.querySelectorAll("input"), u = urban.querySelectorAll("input");
+      attempt = attempt || api.uuid();
+      save.disabled = true;
+      api.postJSON("/api/buildings", {
+        client_uuid: attempt, geometry: geometry, address_form: form_,
+        group_name: form_ === "rural" ? r[0].value.trim() || null : null,
+        house_no: form_ === "rural" ? r[1].value.trim() || null : null,
+        compound: form_ === "urban" ? u[0].value.trim() || null : null,
+        building_no: form_ === "urban" ? u[1].value.trim() || null : null,
+        building_type: type.value, floors: Number(floors.value), rooms_count: Number(rooms.value),
+      }).then(function (res) {
+        self.end();
+        if (self.buildings.redraw) self.buildings.redraw();
+        panel.open(res.id);
+      }, function (err) {
+        save.disabled = false;
+        if (err.status) attempt = null;
+        showErrors(errors, err);
+      });
+    });
+    panel.body.replaceChildren(form);
+    var first = form.querySelector("input.field__input");
+    if (first) first.focus();
+  };
+
   /**
    * Pan the clicked point into the part of the map the panel leaves free: left of the side
    * panel on desktop, above the bottom sheet on phones (its full height once loaded).
@@ -470,11 +738,23 @@
     cfg = L.extend(cfg, config || {});
     window.gcMap = map;
 
+    readPermissions();
     var panel = new Panel(map, layers.buildings);
     window.GridCheck.panel = panel;
+    // /?building=<id> (the registration form's 返回地图): open that building's panel and go there.
+    var wanted = new URLSearchParams(window.location.search).get("building");
+    if (wanted && /^\d{1,12}$/.test(wanted)) {
+      panel.open(Number(wanted));
+      panel.onFirstRender = function (b) {
+        var c = b.geometry && b.geometry.coordinates;
+        if (c) map.setView([c[1], c[0]], Math.max(map.getZoom(), cfg.footprintZoom + 1));
+      };
+    }
     window.GridCheck.layers = layers;
 
+    var drawer = perms.edit && document.getElementById("gc-draw-start") ? new Drawer(map, panel, layers.buildings) : null;
     layers.buildings.on("click", function (e) {
+      if (drawer && drawer.active) return;  // while drawing, a click is a vertex (see Drawer)
       var id = e.layer && e.layer.properties && e.layer.properties.id;
       if (id === undefined || id === null) return;
       panel.open(id);
@@ -484,6 +764,7 @@
     layers.grids.on("click", function (e) {
       // From the building zoom on, a click is about buildings (unless they are switched off).
       if (!e.layer || !e.layer.properties) return;
+      if (drawer && drawer.active) return;
       if (tileZoom(map) >= cfg.buildingMinZoom && map.hasLayer(layers.buildings)) return;
       L.popup({ className: "gc-popup", maxWidth: 280, autoPanPaddingTopLeft: [12, 12] })
         .setLatLng(e.latlng)

@@ -2,7 +2,8 @@
 import json
 
 from geoalchemy2.functions import ST_AsGeoJSON
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, func, or_, select
+from sqlalchemy.dialects.postgresql import array
 
 from webgis.buildings import address
 from webgis.buildings.models import Building, Household
@@ -150,6 +151,9 @@ def create_building(session, actor, data) -> dict:
                  geom_pt=from_shape(point, 4326))
     session.add(b)
     session.flush()
+    # The status triggers (status.sql) fire on UPDATE only: derive the new row's collection status
+    # (新增) with the same SQL function they use.
+    session.execute(select(func.gc_refresh_buildings(array([b.id], type_=Integer))))
     out = {"applied": True, "id": b.id, "grid_id": b.grid_id}
     session.commit()
     return out
@@ -224,6 +228,8 @@ def add_household(session, actor, building_id: int, data) -> dict:
                   remarks=data.remarks, status="vacant" if data.house_nature == "vacant" else "active")
     session.add(h)
     session.flush()
+    # A new active room changes its building's status (a 已核验 building has a room to visit again).
+    session.execute(select(func.gc_refresh_buildings(array([b.id], type_=Integer))))
     out = {"applied": True, "id": h.id, "building_id": b.id}
     session.commit()
     return out

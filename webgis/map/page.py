@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from webgis.codes.data import CODE_LISTS
 from webgis.extensions import db
 from webgis.geo.models import Town
-from webgis.permissions import TARGET_VIEW_ROLES
+from webgis.permissions import MAP_EDIT_ROLES, REGISTER_ROLES, TARGET_VIEW_ROLES, VERIFY_ROLES, may
 
 # Colours of the building collection states, shared by the legend and the canvas styles.
 STATUS_COLOURS = {
@@ -347,4 +347,9 @@ def map_context(user, grid_id: int | None = None) -> dict:
         "user": user,
         "town_name": town_name or "",
         "building_min_zoom": current_app.config["BUILDING_MIN_ZOOM"],
+        # What the building panel offers (map.js reads these data attributes, never role names).
+        "may_register": may(user.role, REGISTER_ROLES | VERIFY_ROLES),
+        "may_edit_map": may(user.role, MAP_EDIT_ROLES),
+        "house_natures": CODE_LISTS["house_nature"]["items"],
+        "building_types": CODE_LISTS["building_type"]["items"],
     }
