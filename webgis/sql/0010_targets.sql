@@ -68,8 +68,9 @@ SELECT h.id, h.town_id, h.grid_id, h.building_id,
  WHERE h.status <> 'demolished' AND b.status <> 'demolished';
 
 -- A building's colour from its counted households: 已拆除 when demolished; 已核验 when every
--- counted household is signed; 已走访 when at least one is surveyed (the others stay 未采集
--- gap items); else 未走访. The arguments are (status, counted, surveyed, signed).
+-- counted household is surveyed and signed (so no 已核验 building is ever on the 未采集 layer);
+-- 已走访 when at least one is surveyed (the others stay 未采集 gap items); else 未走访.
+-- The arguments are (status, counted, surveyed, surveyed and signed).
 CREATE OR REPLACE FUNCTION gc_building_collection_status(b_status text, n_active bigint,
                                                          n_visited bigint, n_verified bigint)
 RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -85,7 +86,8 @@ LANGUAGE sql AS $$
   WITH agg AS (
     SELECT b.id,
            gc_building_collection_status(b.status, count(h.id),
-             count(h.id) FILTER (WHERE h.surveyed), count(h.id) FILTER (WHERE h.verified)) AS s
+             count(h.id) FILTER (WHERE h.surveyed),
+             count(h.id) FILTER (WHERE h.surveyed AND h.verified)) AS s
       FROM building b LEFT JOIN coverage_household h ON h.building_id = b.id
      WHERE ids IS NULL OR b.id = ANY (ids)
      GROUP BY b.id)
