@@ -103,8 +103,9 @@ def test_town_admin_finds_the_gaps(app, live_server, chromium, artifacts):
         page.mouse.click(x, y)
     assert resp.value.status == 200
     page.wait_for_selector("#gc-panel:not([hidden]) .uncovered__item")
-    assert page.locator("#gc-panel .targets__item").count() == 8
-    assert "未走访楼栋" in page.text_content("#gc-panel")
+    # Seven targets: 知晓率 and 满意率 apart, no pooled figure.
+    assert page.locator("#gc-panel .targets__item").count() == 7
+    assert "未走访楼栋" in page.text_content("#gc-panel") and "重访清单" in page.text_content("#gc-panel")
     assert f"grid={grid['id']}" in page.url
     page.wait_for_selector(".leaflet-gc-buildings-pane canvas.leaflet-tile-loaded", state="attached")
     page.wait_for_timeout(700)
