@@ -74,6 +74,35 @@ QUERIES = {
                count(*) FILTER (WHERE status = 'new') AS new_buildings,
                count(*) FILTER (WHERE status = 'new' AND collection_status = 'verified') AS new_buildings_verified
           FROM hh""",
+    # Both readings computed from the raw rows (no derived table): the 0005 formulas ("before")
+    # and the 0010 ones ("after"), town-wide, so the figures can be compared on the same data.
+    "raw_town": f"""
+        WITH ch AS (SELECT h.id FROM household h JOIN building b ON b.id = h.building_id
+                     WHERE h.status <> 'demolished' AND b.status <> 'demolished'),
+        v AS (SELECT household_id, bool_or(true) AS any_visit, bool_or(result IN {SURVEYED}) AS surveyed
+                FROM visit GROUP BY household_id),
+        k AS (SELECT k.level FROM key_attention k
+                LEFT JOIN person p ON p.id = k.person_id LEFT JOIN household h ON h.id = k.household_id
+                LEFT JOIN organisation o ON o.id = k.organisation_id
+               WHERE (k.person_id IS NULL OR p.status NOT IN ('moved_out', 'deceased'))
+                 AND (k.household_id IS NULL OR h.status <> 'demolished')
+                 AND (k.organisation_id IS NULL OR o.status = 'active'))
+        SELECT (SELECT count(*) FROM ch) AS households,
+               (SELECT count(*) FROM ch JOIN v ON v.household_id = ch.id) AS visited_any_result,
+               (SELECT count(*) FROM ch JOIN v ON v.household_id = ch.id WHERE v.surveyed) AS surveyed,
+               (SELECT count(*) FROM k) AS key_records, (SELECT count(*) FROM k WHERE level IS NOT NULL) AS key_set""",
+    # 知晓/满意 by the 0005 reading (every visit's answer), per grid and village: units where a
+    # part fails while the pooled figure reads 达标.
+    "raw_pooled_0005": """
+        WITH g AS (SELECT v.grid_id, gr.village_id, count(awareness) AS an, count(*) FILTER (WHERE awareness) AS ay,
+                          count(satisfaction) AS sn, count(*) FILTER (WHERE satisfaction) AS sy
+                     FROM visit v JOIN grid gr ON gr.id = v.grid_id GROUP BY v.grid_id, gr.village_id),
+        u AS (SELECT 'grid' AS level, an, ay, sn, sy FROM g
+              UNION ALL SELECT 'village', sum(an), sum(ay), sum(sn), sum(sy) FROM g GROUP BY village_id)
+        SELECT level, count(*) FILTER (WHERE (ay + sy) * 100 >= 95 * (an + sn) AND an + sn > 0
+                                         AND (ay * 100 < 95 * an OR sy * 100 < 95 * sn)) AS pooled_met_part_fails,
+               count(*) FILTER (WHERE ay * 100 < 95 * an OR sy * 100 < 95 * sn) AS a_part_fails
+          FROM u GROUP BY level ORDER BY level""",
 }
 
 
@@ -108,6 +137,14 @@ def main() -> None:
         print(f"  pooled 知晓率/满意率 reads 达标 while a part fails: {r['count']} {r['level']}s")
     print("  households:", out["met_only_door"][0])
     print("  buildings:", out["colour"][0])
+    raw = out["raw_town"][0]
+    print(f"  raw rows, town: 入户调查率 0005 {raw['visited_any_result']}/{raw['households']} "
+          f"= {100 * raw['visited_any_result'] / raw['households']:.1f}%, 0010 {raw['surveyed']}/{raw['households']} "
+          f"= {100 * raw['surveyed'] / raw['households']:.1f}%; 重点关注率 0005 {raw['key_set']}/{raw['key_records']} "
+          f"= {100 * raw['key_set'] / max(raw['key_records'], 1):.1f}%")
+    for r in out["raw_pooled_0005"]:
+        print(f"  0005 answers, {r['level']}s: a part fails {r['a_part_fails']}, "
+              f"of them the pooled figure reads 达标 {r['pooled_met_part_fails']}")
     if has_revisit:
         print("  re-visit list:", out["revisit"])
         print(f"  attention subjects {out['attention_subjects']}, without a level {out['attention_without_level']}")
