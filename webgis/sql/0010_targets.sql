@@ -120,7 +120,9 @@ END $$;
 -- key-attention record (key persons, key places and units); level_set when any record of the
 -- subject has a level. Subjects that are gone do not count (room demolished, person moved out
 -- or deceased, organisation closed; a floating person must be living here: status active).
--- `reasons` lists why the subject must carry a level.
+-- `reasons` lists why the subject must carry a level. A record counts in the grid it is kept in
+-- (key_attention.grid_id, the grid its row-level security scopes), so a grid's figures and list
+-- read its own rows through indexes.
 CREATE OR REPLACE VIEW coverage_attention_subject WITH (security_invoker = true) AS
 SELECT s.subject_kind, s.subject_id, s.town_id, s.grid_id,
        array_agg(DISTINCT s.reason ORDER BY s.reason) AS reasons,
@@ -144,7 +146,7 @@ SELECT s.subject_kind, s.subject_id, s.town_id, s.grid_id,
                 WHEN k.organisation_id IS NOT NULL THEN 'organisation'
                 WHEN k.household_id IS NOT NULL THEN 'household' ELSE 'key_attention' END,
            coalesce(k.person_id, k.organisation_id, k.household_id, k.id),
-           k.town_id, coalesce(p.grid_id, o.grid_id, h.grid_id, k.grid_id), k.category, k.level, k.id
+           k.town_id, k.grid_id, k.category, k.level, k.id
       FROM key_attention k
       LEFT JOIN person p ON p.id = k.person_id
       LEFT JOIN household h ON h.id = k.household_id
