@@ -30,11 +30,13 @@ def today(app, monkeypatch):
 def town(make, today):
     """Two villages, three grids:
 
-    V1 / G1  b1: h1 (visited, signed), h2 (changed 10 days ago, never signed), h3 vacant (nobody home)
+    V1 / G1  b1: h1 (visited, signed), h2 (changed 10 days ago, never signed), h3 vacant (nobody home:
+                 not surveyed)
              b2: h4 (no visit; its only resident's residence ended: a room registered, nobody linked)
              b3: demolished, h5 demolished (visited "changed": excluded everywhere)
     V1 / G2  b4: h6 (new, 3 days ago, unsigned), h7 demolished room with a current residence
-    V2 / G3  b5: h8 (refused 20 days ago, signed yesterday)
+    V2 / G3  b5: h8 (refused 20 days ago, signed yesterday: verified but not surveyed, and a refusal's
+                 answers are no answers)
     """
     t = make.town()
     st = make.station(t)
@@ -96,15 +98,14 @@ def town(make, today):
 # Numerators / denominators worked out by hand from the docstring above.
 #            visit   verification attention consistency link    awareness satisfaction
 HAND = {
-    "G1": dict(visit=(3, 4), verification=(1, 4), attention=(1, 2), consistency=(19, 20), link=(3, 5),
+    "G1": dict(visit=(2, 4), verification=(1, 4), attention=(1, 2), consistency=(19, 20), link=(3, 5),
                awareness=(2, 2), satisfaction=(1, 2)),
     "G2": dict(visit=(1, 1), verification=(0, 1), attention=(1, 1), consistency=(0, 0), link=(1, 2),
                awareness=(0, 1), satisfaction=(1, 1)),
-    "G3": dict(visit=(1, 1), verification=(1, 1), attention=(0, 0), consistency=(18, 20), link=(1, 1),
-               awareness=(1, 1), satisfaction=(0, 1)),
+    "G3": dict(visit=(0, 1), verification=(1, 1), attention=(0, 0), consistency=(18, 20), link=(1, 1),
+               awareness=(0, 0), satisfaction=(0, 0)),
 }
-GOALS = dict(visit=100, verification=100, attention=100, consistency=95, link=95, opinion=95, awareness=95,
-             satisfaction=95)
+GOALS = dict(visit=100, verification=100, attention=100, consistency=95, link=95, awareness=95, satisfaction=95)
 
 
 def add(*units):
@@ -112,12 +113,6 @@ def add(*units):
     for code in units[0]:
         out[code] = tuple(sum(u[code][i] for u in units) for i in (0, 1))
     return out
-
-
-def with_opinion(unit):
-    u = dict(unit)
-    u["opinion"] = (u["awareness"][0] + u["satisfaction"][0], u["awareness"][1] + u["satisfaction"][1])
-    return u
 
 
 def expected(num, den, goal):
@@ -130,7 +125,6 @@ def expected(num, den, goal):
 
 
 def check(targets: dict, unit: dict):
-    unit = with_opinion(unit)
     for code, (num, den) in unit.items():
         got = targets[code]
         rate, status = expected(num, den, GOALS[code])
@@ -156,12 +150,13 @@ def test_six_targets_match_the_hand_count_at_grid_village_and_town(admin, town):
     check(villages[v2.id]["targets"], HAND["G3"])
     check(tree["town"]["targets"], add(HAND["G1"], HAND["G2"], HAND["G3"]))
     # A few by name, so a slip in the helper cannot hide one.
-    assert tree["town"]["targets"]["visit"]["rate"] == 83.3 and tree["town"]["targets"]["visit"]["status"] == "behind"
+    assert tree["town"]["targets"]["visit"]["rate"] == 50.0 and tree["town"]["targets"]["visit"]["status"] == "behind"
     assert tree["town"]["targets"]["consistency"]["rate"] == 92.5
     assert tree["town"]["targets"]["consistency"]["status"] == "near"
     assert grids[g1.id]["targets"]["consistency"] == {"num": 19, "den": 20, "rate": 95.0, "status": "met", "gap": 0}
     assert grids[g2.id]["targets"]["consistency"]["rate"] is None  # no spot check: "—", not 0% or 100%
-    assert tree["town"]["targets"]["opinion"]["rate"] == 62.5
+    assert "opinion" not in tree["town"]["targets"]  # 知晓率 and 满意率 are two targets, never pooled
+    assert tree["town"]["targets"]["awareness"]["rate"] == 66.6
     assert tree["town"]["label"].endswith("（全镇）")
     summary = admin.get("/api/coverage/targets").get_json()
     assert summary["targets"] == tree["town"]["targets"]
@@ -170,7 +165,8 @@ def test_six_targets_match_the_hand_count_at_grid_village_and_town(admin, town):
 def test_the_page_shows_the_same_figures(admin, town):
     html = admin.get("/targets").get_data(as_text=True)
     assert "三个100%、三个95%" in html and "入户调查率" in html
-    assert "83.3%" in html and "92.5%" in html and "62.5%" in html
+    assert "50.0%" in html and "92.5%" in html and "66.6%" in html
+    assert "知晓率" in html and "满意率" in html and "知晓率/满意率" not in html
     g1 = town["grids"][0]
     assert f"/?grid={g1.id}" in html
 
@@ -179,13 +175,18 @@ def test_a_visit_saved_now_shows_in_the_next_request(admin, town, make):
     g1 = town["grids"][0]
     h4 = town["households"][3]
     before = admin.get(f"/api/coverage/grids/{g1.id}").get_json()
-    assert before["targets"]["visit"]["num"] == 3
-    assert [b["id"] for b in before["uncovered"]["rows"]] == [town["buildings"][1].id]
+    assert before["targets"]["visit"]["num"] == 2
+    assert [b["id"] for b in before["uncovered"]["rows"]] == [town["buildings"][0].id, town["buildings"][1].id]
     make.visit(h4, "verified", day(0), awareness=True, satisfaction=True)
     after = admin.get(f"/api/coverage/grids/{g1.id}").get_json()
-    assert after["targets"]["visit"] == {"num": 4, "den": 4, "rate": 100.0, "status": "met", "gap": 0}
+    assert after["targets"]["visit"]["num"] == 3 and after["targets"]["visit"]["den"] == 4
     assert after["targets"]["awareness"]["den"] == 3
-    assert after["uncovered"]["rows"] == []
+    assert [b["id"] for b in after["uncovered"]["rows"]] == [town["buildings"][0].id]  # h3: nobody home
+    make.visit(town["households"][2], "vacant", day(0))
+    done = admin.get(f"/api/coverage/grids/{g1.id}").get_json()
+    assert done["targets"]["visit"] == {"num": 4, "den": 4, "rate": 100.0, "status": "met", "gap": 0}
+    assert done["targets"]["awareness"]["den"] == 3  # a vacant room gives no answer
+    assert done["uncovered"]["rows"] == []
     # A new link closes a link gap at once too.
     make.residence(town["persons"][2], h4)
     again = admin.get(f"/api/coverage/grids/{g1.id}").get_json()
@@ -230,9 +231,13 @@ def near(point, lon, lat, tol=2e-5):
 def test_uncollected_heat_weights_are_the_unvisited_households(admin, town):
     data = heat(admin, "unvisited")
     assert data["mode"] == "points"
-    assert len(data["points"]) == 1 and near(data["points"][0], 121.605, 31.815) and data["points"][0][2] == 1
+    # b1 (h3: nobody home only), b2 (h4: never visited), b5 (h8: refused only), one household each.
+    assert len(data["points"]) == 3 and all(p[2] == 1 for p in data["points"])
+    assert any(near(p, 121.602, 31.802) for p in data["points"])
+    assert any(near(p, 121.605, 31.815) for p in data["points"])
+    assert any(near(p, 121.63, 31.81) for p in data["points"])
     cells = heat(admin, "unvisited", z=12)
-    assert cells["mode"] == "cells" and cells["total"] == 1
+    assert cells["mode"] == "cells" and cells["total"] == 3
 
 
 def test_link_gap_heat_places_people_where_last_known(admin, town, db_session):
@@ -280,13 +285,13 @@ def test_choropleth_tiles_carry_the_rates_of_the_tile_only(admin, town):
     tile = mapbox_vector_tile.decode(admin.get(f"/tiles/coverage/15/{x}/{y}.pbf").data)
     grids = {f["id"]: f["properties"] for f in tile["coverage_grids"]["features"]}
     assert g1.id in grids and g3.id not in grids
-    assert grids[g1.id]["visit"] == 75.0 and grids[g1.id]["visit_s"] == "behind"
-    assert grids[g1.id]["visit_n"] == 3 and grids[g1.id]["visit_d"] == 4
+    assert grids[g1.id]["visit"] == 50.0 and grids[g1.id]["visit_s"] == "behind"
+    assert grids[g1.id]["visit_n"] == 2 and grids[g1.id]["visit_d"] == 4
     assert "consistency" not in grids[g2.id] and grids[g2.id]["consistency_s"] == "none"
     x, y = tile_of(121.62, 31.81, 11)
     low = mapbox_vector_tile.decode(admin.get(f"/tiles/coverage/11/{x}/{y}.pbf").data)
     villages = {f["id"]: f["properties"] for f in low["coverage_villages"]["features"]}
-    assert villages[v1.id]["visit"] == 80.0 and villages[v2.id]["visit"] == 100.0
+    assert villages[v1.id]["visit"] == 60.0 and villages[v2.id]["visit"] == 0.0
     assert "coverage_grids" not in low
 
 
@@ -334,10 +339,11 @@ def test_uncovered_list_filters(admin, town):
     g1, g2, g3 = town["grids"]
     v1, v2 = town["villages"]
     data = admin.get(f"/api/coverage/uncovered?village={v1.id}").get_json()
-    assert data["total"] == 1 and data["rows"][0]["id"] == town["buildings"][1].id
-    assert data["rows"][0]["households"] == 1 and data["rows"][0]["unvisited"] == 1
+    assert data["total"] == 2 and [r["id"] for r in data["rows"]] == [town["buildings"][0].id, town["buildings"][1].id]
+    assert data["rows"][0]["households"] == 3 and data["rows"][0]["unvisited"] == 1  # b1: h3 nobody home
+    assert data["rows"][1]["households"] == 1 and data["rows"][1]["unvisited"] == 1
     assert data["rows"][0]["address"].startswith(v1.name)
-    assert admin.get(f"/api/coverage/uncovered?village={v2.id}").get_json()["total"] == 0
+    assert admin.get(f"/api/coverage/uncovered?village={v2.id}").get_json()["total"] == 1  # h8 refused only
     assert admin.get(f"/api/coverage/uncovered?grid={g2.id}").get_json()["total"] == 0
 
 
@@ -380,10 +386,10 @@ def test_export_is_an_aes_zip_of_the_filtered_rows_and_audited(admin, town, make
     header = values.index(["序号", "村（居）", "网格", "标准地址", "楼栋类型", "层数", "户数", "未走访户数",
                            "采集状态"])
     rows = values[header + 1:]
-    assert len(rows) == 2 and {r[2] for r in rows} == {"第1网格"} and all(r[1] == v1.name for r in rows)
+    assert len(rows) == 3 and {r[2] for r in rows} == {"第1网格"} and all(r[1] == v1.name for r in rows)
     entry = db_session.execute(select(AuditEntry).where(AuditEntry.action == "export")
                                .order_by(AuditEntry.id.desc())).scalars().first()
-    assert entry.object_type == "uncovered_buildings" and entry.detail["count"] == 2
+    assert entry.object_type == "uncovered_buildings" and entry.detail["count"] == 3
     assert entry.detail["filters"]["village"] == v1.id and entry.detail["encrypted"] is True
     assert resp.headers["X-Document-Password"] not in str(entry.detail)
 
@@ -409,8 +415,8 @@ def test_progress_counts_per_day(admin, town):
     assert data["visits"][days.index(day(10).date().isoformat())] == 1
     assert data["verifications"][days.index(day(1).date().isoformat())] == 1
     # At the end the cumulative rates are the targets' (visits of counted households only).
-    assert data["households_visited"][-1] == 5 and data["households"] == 6
-    assert data["visit_rate"][-1] == 83.3 and data["verification_rate"][-1] == 33.3
+    assert data["households_visited"][-1] == 3 and data["households"] == 6
+    assert data["visit_rate"][-1] == 50.0 and data["verification_rate"][-1] == 33.3
     assert [s["name"] for s in data["stages"]] == ["全面部署", "采集录入", "检查验收"]
 
 

@@ -348,3 +348,6 @@ def test_returned_visit_leaves_the_queue_and_needs_a_revisit(client, town, db_se
     assert all(i["household_id"] != h1.id for i in client.get("/api/police/queue").get_json()["items"])
     latest = db_session.execute(select(Verification).where(Verification.household_id == h1.id)).scalar_one()
     assert latest.outcome == "disputed" and latest.visit_id == visit_id
+    revisit = db_session.execute(text("SELECT reason FROM coverage_revisit WHERE household_id = :h"),
+                                 {"h": h1.id}).scalars().all()
+    assert revisit == ["returned"]  # back on the grid leader's re-visit list

@@ -112,10 +112,6 @@
         if (t.part_of) return;
         select.appendChild(U.el("option", { value: t.code }, t.name));
       });
-      cfg.targets.forEach(function (t) {
-        if (!t.part_of) return;
-        select.appendChild(U.el("option", { value: t.code }, "　" + t.name));
-      });
       select.value = current;
       select.addEventListener("change", function () { setTarget(select.value, true); });
       var box = U.el("div", { className: "target-control leaflet-control" },
@@ -135,10 +131,6 @@
     row(t.name, rateText(e.rate));
     if (e.den !== undefined && e.den !== null) row("完成 / 应完成", (e.num || 0).toLocaleString() + " / " + e.den.toLocaleString());
     row("目标", t.goal >= 100 ? "100%" : "≥" + t.goal + "%");
-    if (current === "opinion") {
-      row("知晓率", rateText(p.awareness));
-      row("满意率", rateText(p.satisfaction));
-    }
     return U.el("div", { className: "covtip" },
       U.el("div", { className: "covtip__head" },
         U.el("span", { className: "covtip__name" }, U.text(p.name)),
@@ -266,9 +258,67 @@
       more,
       U.el("p", { className: "panel__links" },
         U.el("a", { href: cfg.urls.targets + "?grid=" + encodeURIComponent(g.id) + "#uncovered" }, "在目标页查看与导出 →")));
-    panelShow(["网格", " ", U.el("span", { className: "panel__crumb" }, U.text(g.village))], g.name,
-      [U.el("section", { className: "panel__targets" },
-         U.el("h3", { className: "section-title" }, "三个100%、三个95%"), targetRows(g.targets)), section]);
+    var nodes = [U.el("section", { className: "panel__targets" },
+       U.el("h3", { className: "section-title" }, "三个100%、三个95%"), targetRows(g.targets)),
+       revisitSection(g), section];
+    if (g.attention_gaps) nodes.push(attentionSection(g.attention_gaps));
+    panelShow(["网格", " ", U.el("span", { className: "panel__crumb" }, U.text(g.village))], g.name, nodes);
+  }
+
+  var REVISIT_ORDER = ["returned", "refused", "nobody_home", "not_visited"];
+
+  /** 重访清单: the households the grid team must (re)visit, by reason (coverage_revisit). */
+  function revisitSection(g) {
+    var r = g.revisit || { rows: [], total: 0, counts: {} };
+    var labels = {};
+    r.rows.forEach(function (x) { labels[x.reason] = x.reason_label; });
+    var chips = U.el("p", { className: "revisit__counts" });
+    REVISIT_ORDER.forEach(function (code) {
+      var n = (r.counts || {})[code] || 0;
+      if (!n) return;
+      chips.appendChild(U.el("span", { className: "revisit__chip revisit__chip--" + code },
+        U.text(labels[code] || code) + " " + n));
+    });
+    var list = U.el("ol", { className: "uncovered revisit" });
+    r.rows.forEach(function (x) {
+      var since = x.since ? x.since.slice(0, 10) : "";
+      var btn = U.el("button", { type: "button", className: "uncovered__item",
+                                 attrs: { "data-household": String(x.household_id), "data-reason": x.reason } },
+        U.el("span", { className: "uncovered__addr" }, U.text(x.address)),
+        U.el("span", { className: "uncovered__meta" },
+          U.el("span", { className: "revisit__reason revisit__reason--" + x.reason }, U.text(x.reason_label)),
+          U.text((x.attempts ? "已上门 " + x.attempts + " 次" : "尚未上门") + (since ? " · 自 " + since : ""))));
+      btn.addEventListener("click", function () {
+        openBuilding({ id: x.building_id, lat: x.lat, lon: x.lon }, g);
+      });
+      list.appendChild(U.el("li", null, btn));
+    });
+    var more = r.total > r.rows.length
+      ? U.el("p", { className: "panel__state" }, "仅列出前 " + r.rows.length + " 户") : null;
+    return U.el("section", { className: "revisit-section" },
+      U.el("h3", { className: "section-title" }, "重访清单", U.el("small", null, r.total + " 户")),
+      r.total ? chips : null,
+      r.rows.length ? list : U.el("p", { className: "panel__state" }, "本网格没有待重访的住户"),
+      more);
+  }
+
+  /** 重点关注缺口: subjects that must carry an attention level and have none (read only here). */
+  function attentionSection(a) {
+    var list = U.el("ol", { className: "uncovered attention-gaps" });
+    a.rows.forEach(function (x) {
+      var button = U.el("button", { type: "button", className: "btn btn--plain btn--small", disabled: true,
+        attrs: { "data-subject-kind": x.subject_kind, "data-subject-id": String(x.subject_id),
+                 title: "标注关注等级（由民警、村级网格办录入）" } }, "标注等级");
+      list.appendChild(U.el("li", { className: "attention-gaps__item" },
+        U.el("span", { className: "uncovered__addr" }, U.text(x.kind_label) + " · " + U.text(x.name)),
+        U.el("span", { className: "uncovered__meta" }, U.text(x.reasons.join("、")), button)));
+    });
+    var more = a.total > a.rows.length
+      ? U.el("p", { className: "panel__state" }, "仅列出前 " + a.rows.length + " 个") : null;
+    return U.el("section", { className: "attention-section" },
+      U.el("h3", { className: "section-title" }, "未标注关注等级", U.el("small", null, a.total + " 个")),
+      a.rows.length ? list : U.el("p", { className: "panel__state" }, "应标注对象均已标注关注等级"),
+      more);
   }
 
   function openBuilding(b, g) {

@@ -199,7 +199,7 @@
     var total = p.buildings || 0;
     var others = Math.max(0, total - p.not_visited - p.visited - p.verified);
     var bar = el("div", { className: "gridpop__bar", attrs: { "aria-hidden": "true" } });
-    [["verified", p.verified], ["visited", p.visited], ["not_visited", p.not_visited], ["new", others]]
+    [["verified", p.verified], ["visited", p.visited], ["not_visited", p.not_visited], ["demolished", others]]
       .forEach(function (part) {
         if (total > 0 && part[1] > 0) {
           bar.appendChild(el("span", { style: { width: (100 * part[1] / total) + "%", background: statusColour(part[0]) } }));
@@ -348,9 +348,10 @@
   };
 
   Panel.prototype.render = function (b) {
-    this.kicker.replaceChildren(
-      "楼栋", " ",
-      badge(text(b.collection_status_label), statusColour(b.collection_status)));
+    var kicker = ["楼栋", " ", badge(text(b.collection_status_label), statusColour(b.collection_status))];
+    // 新增: the building was reported new in the campaign (its own status, not a collection state).
+    if (b.status === "new") kicker.push(" ", badge("新增", "#2563eb", "badge--new"));
+    this.kicker.replaceChildren.apply(this.kicker, kicker);
     this.title.textContent = text(b.standard_address);
 
     function fact(label, value, wide) {

@@ -102,10 +102,7 @@
       });
     });
   });
-  var codes = ["visit", "verification", "attention", "consistency", "link", "opinion"];
-  table.querySelectorAll("thead button[data-sort]").forEach(function (btn) {
-    if (btn.dataset.sort !== "name") btn.dataset.target = codes[Number(btn.dataset.sort) - 1];
-  });
+  // Each target column's button names its target (data-target, from the template).
 
   // --- progress chart -------------------------------------------------------------------
 

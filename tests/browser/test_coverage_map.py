@@ -103,8 +103,9 @@ def test_town_admin_finds_the_gaps(app, live_server, chromium, artifacts):
         page.mouse.click(x, y)
     assert resp.value.status == 200
     page.wait_for_selector("#gc-panel:not([hidden]) .uncovered__item")
-    assert page.locator("#gc-panel .targets__item").count() == 8
-    assert "未走访楼栋" in page.text_content("#gc-panel")
+    # Seven targets: 知晓率 and 满意率 apart, no pooled figure.
+    assert page.locator("#gc-panel .targets__item").count() == 7
+    assert "未走访楼栋" in page.text_content("#gc-panel") and "重访清单" in page.text_content("#gc-panel")
     assert f"grid={grid['id']}" in page.url
     page.wait_for_selector(".leaflet-gc-buildings-pane canvas.leaflet-tile-loaded", state="attached")
     page.wait_for_timeout(700)
@@ -120,7 +121,7 @@ def test_town_admin_finds_the_gaps(app, live_server, chromium, artifacts):
     # The targets page: cards, chart with the stages, the table, the uncovered list.
     page.goto(f"{live_server}/targets")
     page.wait_for_function("() => window.gcChart && document.querySelectorAll('#tp-uncovered tbody tr').length > 1")
-    assert page.locator(".kpi").count() == 6
+    assert page.locator(".kpi").count() == 7  # 知晓率 and 满意率 apart
     assert page.evaluate(PAINTED, "#tp-chart") > 500
     assert page.locator("#tp-table .tt__row--village").count() == 3
     assert "2026-10-23" in page.text_content(".tp-sub")

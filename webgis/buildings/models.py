@@ -77,6 +77,8 @@ class Household(db.Model):
     last_visit_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_visit_result: Mapped[str | None] = mapped_column(String(20))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The latest visit that surveyed the household (gc_visit_surveyed; 0010_targets.sql).
+    surveyed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}

@@ -8,7 +8,7 @@ changed it, so the next request already sees the change.
 from datetime import date, datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import (BigInteger, Boolean, Column, Computed, Date, DateTime, Float, ForeignKey, Integer, MetaData,
+from sqlalchemy import (ARRAY, BigInteger, Boolean, Column, Computed, Date, DateTime, Float, ForeignKey, Integer, MetaData,
                         Numeric, String, Table, Text)
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -111,5 +111,19 @@ coverage_rate = Table(
 coverage_household = Table(
     "coverage_household", views,
     Column("id", Integer), Column("town_id", Integer), Column("grid_id", Integer), Column("building_id", Integer),
-    Column("visited", Boolean), Column("verified", Boolean),
+    Column("visited", Boolean), Column("verified", Boolean), Column("surveyed", Boolean),
+)
+
+coverage_revisit = Table(
+    "coverage_revisit", views,
+    Column("household_id", Integer), Column("building_id", Integer), Column("grid_id", Integer),
+    Column("town_id", Integer), Column("reason", Text), Column("since", DateTime(timezone=True)),
+    Column("attempts", BigInteger),
+)
+
+coverage_attention_subject = Table(
+    "coverage_attention_subject", views,
+    Column("subject_kind", Text), Column("subject_id", Integer), Column("town_id", Integer),
+    Column("grid_id", Integer), Column("reasons", ARRAY(Text)), Column("level_set", Boolean),
+    Column("level", Text), Column("records", BigInteger),
 )

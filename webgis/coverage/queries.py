@@ -12,18 +12,31 @@ from flask import current_app
 from geoalchemy2.functions import ST_MakeEnvelope, ST_Transform
 from sqlalchemy import func, select
 
-from webgis.buildings.address import building_address
-from webgis.buildings.models import Building
+from webgis.buildings.address import building_address, household_address, household_parts
+from webgis.buildings.models import Building, Household
 from webgis.codes.data import label
-from webgis.coverage.models import CoverageGap, CoverageTarget, coverage_household, coverage_rate
+from webgis.coverage.models import (CoverageGap, CoverageTarget, coverage_attention_subject, coverage_household,
+                                    coverage_rate, coverage_revisit)
 from webgis.extensions import db
 from webgis.geo.models import Grid, Town, Village
+from webgis.orgs.models import Organisation
+from webgis.people.models import Person
 from webgis.scope import Scope
 
 CST = timezone(timedelta(hours=8))
 HEAT_LAYERS = {"unvisited": "未采集楼栋", "links": "人房关联缺口", "overdue": "逾期未核验"}
 HEAT_MIN_ZOOM, HEAT_MAX_ZOOM, HEAT_POINT_ZOOM = 9, 22, 16
 HEAT_MAX_CELLS = 4000
+# The reasons of the re-visit list (coverage_revisit), in the order the list shows them.
+REVISIT_REASONS = {"returned": "民警退回重访", "refused": "拒绝配合（待民警处理）", "nobody_home": "敲不开门",
+                   "not_visited": "未走访"}
+# Why a subject must carry an attention level (coverage_attention_subject.reasons).
+ATTENTION_REASONS = {"rental_house": "出租房", "floating": "流动人口", "legal_entity": "法人单位",
+                     "activity_site": "产业活动场所", "individual": "个体工商户", "social_org": "社会组织",
+                     "key_unit": "重点单位", "key_place": "重点场所", "released": "刑满释放人员",
+                     "corrections": "社区服刑人员", "mental": "严重精神障碍患者", "drug": "吸毒人员", "hiv": "艾滋病人",
+                     "youth": "重点青少年"}
+SUBJECT_KINDS = {"household": "房屋", "person": "人员", "organisation": "单位", "key_attention": "重点关注对象"}
 STATUS_LABELS = {"met": "达标", "near": "接近", "behind": "落后", "none": "无数据", "restricted": "无权查看"}
 
 
@@ -183,16 +196,84 @@ def uncovered(village_id: int | None = None, grid_id: int | None = None, limit: 
     return {"total": total, "unvisited_households": int(households), "rows": rows, "offset": offset}
 
 
-def grid_detail(grid_id: int, uncovered_limit: int = 300) -> dict | None:
-    """A grid the user sees: its targets, bounds and uncovered buildings (None if not visible)."""
+def revisit(grid_id: int, limit: int | None = 300) -> dict:
+    """The grid's 重访清单 (coverage_revisit): households to (re)visit, by reason, oldest first."""
+    r = coverage_revisit.c
+    order = {code: i for i, code in enumerate(REVISIT_REASONS)}
+    counts = dict(db.session.execute(select(r.reason, func.count()).where(r.grid_id == grid_id)
+                                     .group_by(r.reason)).all())
+    q = (select(r.household_id, r.building_id, r.reason, r.since, r.attempts, Household.unit, Household.room,
+                Building, Grid.name, Village.name, func.ST_X(Building.geom_pt), func.ST_Y(Building.geom_pt))
+         .join(Household, Household.id == r.household_id)
+         .join(Building, Building.id == r.building_id)
+         .join(Grid, Grid.id == r.grid_id)
+         .join(Village, Village.id == Grid.village_id)
+         .where(r.grid_id == grid_id))
+    rows = []
+    for hid, bid, reason, since, attempts, unit, room, b, gname, vname, lon, lat in db.session.execute(q):
+        rows.append({"household_id": hid, "building_id": bid, "reason": reason,
+                     "reason_label": REVISIT_REASONS.get(reason, reason),
+                     "since": since.isoformat() if since else None, "attempts": attempts,
+                     "address": household_address(vname, gname, b, _Room(unit, room)),
+                     "lon": round(lon, 7), "lat": round(lat, 7)})
+    rows.sort(key=lambda x: (order.get(x["reason"], 9), x["since"] or "", x["address"]))
+    total = sum(counts.values())
+    return {"total": total, "counts": {k: counts.get(k, 0) for k in REVISIT_REASONS},
+            "rows": rows if limit is None else rows[:limit]}
+
+
+@dataclass
+class _Room:
+    unit: str | None
+    room: str | None
+
+
+def attention_gaps(grid_id: int, limit: int | None = 300) -> dict:
+    """Subjects of the grid that must carry an attention level and have none (read only: adding
+    a level is a write of the common write path). Only for roles that see key attention."""
+    s = coverage_attention_subject.c
+    q = (select(s.subject_kind, s.subject_id, s.reasons, s.records)
+         .where(s.grid_id == grid_id, s.level_set.is_(False))
+         .order_by(s.subject_kind, s.subject_id))
+    found = db.session.execute(q).all()
+    ids = {kind: [r.subject_id for r in found if r.subject_kind == kind] for kind in SUBJECT_KINDS}
+    persons = dict(db.session.execute(select(Person.id, Person.name).where(Person.id.in_(ids["person"] or [-1]))).all())
+    orgs = dict(db.session.execute(select(Organisation.id, Organisation.name)
+                                   .where(Organisation.id.in_(ids["organisation"] or [-1]))).all())
+    rooms = {h.id: h for h in db.session.execute(select(Household).where(Household.id.in_(ids["household"] or [-1])))
+             .scalars()}
+    rows = []
+    for kind, sid, reasons, records in found[:limit] if limit is not None else found:
+        if kind == "person":
+            name = persons.get(sid, "")
+        elif kind == "organisation":
+            name = orgs.get(sid, "")
+        elif kind == "household" and sid in rooms:
+            h = rooms[sid]
+            name = " / ".join(household_parts(h)) or f"房屋 {sid}"
+        else:
+            name = f"记录 {sid}"
+        rows.append({"subject_kind": kind, "subject_id": sid, "kind_label": SUBJECT_KINDS.get(kind, kind),
+                     "name": name, "reasons": [ATTENTION_REASONS.get(x, x) for x in reasons],
+                     "has_record": records > 0})
+    return {"total": len(found), "rows": rows}
+
+
+def grid_detail(grid_id: int, uncovered_limit: int = 300, with_attention: bool = False) -> dict | None:
+    """A grid the user sees: its targets, bounds, uncovered buildings, re-visit list and, for
+    roles that see key attention, the subjects without an attention level (None if not visible)."""
     rates = _rates("grid", [grid_id])
     if grid_id not in rates:
         return None
     grid, village = db.session.execute(
         select(Grid, Village).join(Village, Village.id == Grid.village_id).where(Grid.id == grid_id)).one()
-    return {"level": "grid", "id": grid.id, "name": grid.name, "village": village.name, "village_id": village.id,
-            "bounds": _bounds(Grid.geom, Grid.id == grid_id), "targets": rates[grid_id]["targets"],
-            "uncovered": uncovered(grid_id=grid_id, limit=uncovered_limit)}
+    out = {"level": "grid", "id": grid.id, "name": grid.name, "village": village.name, "village_id": village.id,
+           "bounds": _bounds(Grid.geom, Grid.id == grid_id), "targets": rates[grid_id]["targets"],
+           "uncovered": uncovered(grid_id=grid_id, limit=uncovered_limit),
+           "revisit": revisit(grid_id, limit=uncovered_limit)}
+    if with_attention:
+        out["attention_gaps"] = attention_gaps(grid_id, limit=uncovered_limit)
+    return out
 
 
 def village_detail(village_id: int) -> dict | None:

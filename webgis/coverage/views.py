@@ -11,7 +11,7 @@ from webgis.auth.guards import roles_required
 from webgis.coverage import export, queries
 from webgis.map import layers
 from webgis.map.page import TARGET_STATUS_COLOURS
-from webgis.permissions import EXPORT_ROLES
+from webgis.permissions import EXPORT_ROLES, KEY_ATTENTION_ROLES
 from webgis.permissions import TARGET_VIEW_ROLES as VIEW_ROLES
 from webgis.scope import current_scope
 
@@ -60,7 +60,7 @@ def targets():
 @roles_required(*VIEW_ROLES)
 def grid(grid_id: int):
     """A grid's targets, bounds and uncovered buildings."""
-    detail = queries.grid_detail(grid_id)
+    detail = queries.grid_detail(grid_id, with_attention=current_user.role in KEY_ATTENTION_ROLES)
     if detail is None:
         raise ApiError(404, "未找到该网格")
     return jsonify(detail)

@@ -7,7 +7,12 @@ and `behind` grids have a visiting front moving along the route, `lagging` grids
 barely started. Grid teams walk their grid lane by lane, so visited buildings form a
 contiguous area with a few holes. Doors that do not open are revisited or handed to
 the police; the police sign visited households off within about 7 days, disputing a few.
-Visits also record what changed: people who moved out or died, new tenants, new buildings.
+Visits also record what changed: people who moved out or died, new tenants, new buildings,
+and the outcomes of the registration form: rooms found vacant (房屋空置（已核实）), households
+that moved out (住户已搬离), demolished houses (房屋已拆除), and doors the police collected
+themselves (民警上门采集, signed at once). Only a person present answers the awareness and
+satisfaction questions: a vacant room, a door that did not open or a refusal gives no answer.
+Every visit and sign-off falls in working hours (8:30–20:30, the evening slot included).
 """
 import datetime as dt
 import math
@@ -36,6 +41,9 @@ PROFILES = {
 }
 FIRST_RESULT = (("verified", 72), ("changed", 15), ("nobody_home", 11), ("refused", 2))
 SLOTS = (((8, 30), (11, 30), 45), ((14, 0), (17, 30), 40), ((18, 30), (20, 30), 15))
+DAY_START, DAY_END = dt.time(8, 30), dt.time(20, 30)
+# Share of visited households found moved out as a whole (their room stays, now vacant).
+MOVED_OUT_RATE = 0.012
 
 
 @dataclass(slots=True, eq=False)
@@ -86,6 +94,23 @@ def _at(rng: random.Random, day: dt.date, evening_ok: bool = True) -> dt.datetim
     (h0, m0), (h1, m1), _ = rng.choices(slots, weights=[s[2] for s in slots])[0]
     minute = rng.randint(h0 * 60 + m0, h1 * 60 + m1)
     return dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=CST)
+
+
+def _working(rng: random.Random, t: dt.datetime, evening_ok: bool = True) -> dt.datetime:
+    """`t` if it falls in working hours, else a working time of the next day."""
+    local = t.astimezone(CST)
+    if DAY_START <= local.time() <= (DAY_END if evening_ok else dt.time(17, 30)):
+        return t
+    day = local.date() + dt.timedelta(days=1 if local.time() > DAY_START else 0)
+    return _at(rng, day, evening_ok)
+
+
+def _before(rng: random.Random, end: dt.datetime, hours: tuple[int, int], evening_ok: bool = True) -> dt.datetime:
+    """A working time some `hours` before `end` (never after it)."""
+    t = _working(rng, end - dt.timedelta(hours=rng.randint(*hours)), evening_ok)
+    if t > end:
+        t = _at(rng, end.date() - dt.timedelta(days=1), evening_ok)
+    return t
 
 
 def route(grid: Grid) -> list[Building]:
@@ -149,8 +174,8 @@ class Campaign:
                 self._household(grid, h, members.get(id(h), []), day, staff, rng, new_building)
             if b.status == "demolished":
                 # Marked, never deleted: the visit records the demolition for the police.
-                self.log.visits.append(Visit(b.households[0], _at(rng, day), "changed", staff.leader_id, None, None,
-                                             staff.leader_name, staff.officer_name, "房屋已拆除，住户已搬离"))
+                self.log.visits.append(Visit(b.households[0], _at(rng, day), "demolished", staff.leader_id, None,
+                                             None, staff.leader_name, staff.officer_name, "房屋已拆除，住户已搬离"))
 
     # --- one household ---------------------------------------------------------------
     def _household(self, grid: Grid, h: Household, people: list[Person], day: dt.date, staff: Staff,
@@ -160,8 +185,29 @@ class Campaign:
         if at > self.as_of_end:
             return
         result = weighted(rng, FIRST_RESULT)
-        new_registration = new_building or (h.nature == "rented" and rng.random() < 0.2)
+        lived_in = bool(people)  # a room that never had a resident gives no answers, no changes
+        new_registration = lived_in and (new_building or (h.nature == "rented" and rng.random() < 0.2))
         visits = []
+        if not lived_in or h.status == "vacant":
+            # An empty room: nobody opens or refuses; the team confirms the vacancy (with the
+            # neighbours or the property company), at once or on a later visit.
+            if result in ("nobody_home", "refused"):
+                visits.append(self._visit(h, at, "nobody_home", staff, rng, police=False))
+                if not (finished or rng.random() < 0.7):
+                    self.log.visits += visits
+                    return
+                at = _at(rng, at.date() + dt.timedelta(days=rng.randint(1, 6)))
+                if at > self.as_of_end:
+                    if not finished:
+                        self.log.visits += visits
+                        return
+                    at = max(visits[-1].at + dt.timedelta(hours=2), _before(rng, self.as_of_end, (4, 60)))
+            ok = self._visit(h, at, "vacant", staff, rng, police=False)
+            ok.note = "房屋空置，已核实"
+            visits.append(ok)
+            self.log.visits += visits
+            self._verify(grid, h, ok, staff, rng)
+            return
         if result in ("nobody_home", "refused"):
             visits.append(self._visit(h, at, result, staff, rng, police=False))
             if result == "nobody_home" and rng.random() < 0.75:
@@ -172,9 +218,10 @@ class Campaign:
             if result in ("nobody_home", "refused") and (finished or rng.random() < 0.6):
                 # Doors that do not open and refusals go to the community police.
                 at = _at(rng, at.date() + dt.timedelta(days=rng.randint(1, 6)), evening_ok=False)
-                result = weighted(rng, (("verified", 75), ("changed", 25)))
+                result = "police_collected"
                 if finished and at > self.as_of_end:
-                    at = self.as_of_end - dt.timedelta(hours=rng.randint(4, 60))
+                    at = max(visits[-1].at + dt.timedelta(hours=2), _before(rng, self.as_of_end, (4, 60), False))
+                    at = _working(rng, at, evening_ok=False)
                 if at <= self.as_of_end:
                     visits.append(self._visit(h, at, result, staff, rng, police=True))
             if visits[-1].result in ("nobody_home", "refused"):
@@ -183,6 +230,23 @@ class Campaign:
         else:
             visits.append(self._visit(h, at, result, staff, rng, police=False))
         ok = visits[-1]
+        if ok.result == "police_collected":
+            # The police collected the household themselves and sign it at once (seed §四.3).
+            self._changes(h, people, ok, rng)
+            self.log.visits += visits
+            self.log.verifications.append(Verification(h, ok, ok.at + dt.timedelta(minutes=rng.randint(5, 40)),
+                                                       "signed", staff.officer_id, "民警上门完成采集"))
+            return
+        if rng.random() < MOVED_OUT_RATE and h.nature in ("rented", "self_bought", "other"):
+            ok.result, ok.note = "moved_out", "住户已整体搬离，房屋现空置"
+            ok.awareness = ok.satisfaction = None
+            for p in people:
+                if p.status == "active":
+                    p.status, p.end = "moved_out", ok.at.date()
+            h.status = "vacant"
+            self.log.visits += visits
+            self._verify(grid, h, ok, staff, rng)
+            return
         notes = self._changes(h, people, ok, rng)
         if new_registration:
             ok.result = "new"
@@ -194,20 +258,16 @@ class Campaign:
             ok.note = "；".join(notes)
         elif ok.result == "changed":
             ok.note = rng.choice(("联系电话变更", "工作单位变更", "婚姻状况变更", "职业变更", "房屋性质变更"))
-        elif h.status == "vacant":
-            ok.note = "房屋空置"
         self.log.visits += visits
         self._verify(grid, h, ok, staff, rng)
 
     def _visit(self, h, at, result, staff: Staff, rng, police: bool) -> Visit:
-        if result == "nobody_home":
-            aware = satisfied = None
-        elif result == "refused":
-            aware, satisfied = rng.random() < 0.5, False
+        if result not in ("verified", "changed", "new", "police_collected"):
+            aware = satisfied = None  # nobody answered: no one there, or a refusal (no answer)
         else:
             aware, satisfied = rng.random() < self.probs[0], rng.random() < self.probs[1]
         if police:
-            visitor, note = staff.officer_id, "民警上门完成采集"
+            visitor, note = staff.officer_id, "敲不开门或拒绝配合，民警上门完成采集"
         else:
             visitor = staff.liaison_id if staff.liaison_id and rng.random() < 0.25 else staff.leader_id
             note = "敲门无人应答" if result == "nobody_home" else "住户拒绝配合，已移交民警" if result == "refused" else None
@@ -239,11 +299,13 @@ class Campaign:
         lag = weighted(rng, ((0, 5), (1, 15), (2, 20), (3, 18), (4, 14), (5, 10), (6, 8), (7, 5),
                               (9, 2), (11, 2), (14, 1)))
         day = visit.at.date() + dt.timedelta(days=lag)
-        at = max(_at(rng, day, evening_ok=False), visit.at + dt.timedelta(minutes=rng.randint(30, 240)))
+        at = _working(rng, max(_at(rng, day, evening_ok=False),
+                                visit.at + dt.timedelta(minutes=rng.randint(30, 240))), evening_ok=False)
         if finished and at > self.as_of_end:
             if rng.random() < 0.01:
                 return  # one or two still waiting for the police
-            at = max(visit.at + dt.timedelta(hours=2), self.as_of_end - dt.timedelta(hours=rng.randint(3, 30)))
+            at = _working(rng, max(visit.at + dt.timedelta(hours=2), _before(rng, self.as_of_end, (3, 30), False)),
+                          evening_ok=False)
         if at > self.as_of_end:
             return
         disputed = rng.random() < 0.06
@@ -254,14 +316,16 @@ class Campaign:
             return
         again = _at(rng, at.date() + dt.timedelta(days=rng.randint(1, 5)))
         if finished and again > self.as_of_end:
-            again = at + dt.timedelta(hours=3)
+            again = _working(rng, at + dt.timedelta(hours=3))
         if again > self.as_of_end:
             return
-        revisit = Visit(h, again, "changed", staff.leader_id, visit.awareness, visit.satisfaction,
+        # The re-check finds the room as it is: a vacant or moved-out room stays so, without answers.
+        again_result = visit.result if visit.result in ("vacant", "moved_out") else "changed"
+        revisit = Visit(h, again, again_result, staff.leader_id, visit.awareness, visit.satisfaction,
                         staff.leader_name, staff.officer_name, "按民警意见重新核实")
         self.log.visits.append(revisit)
         signed = _at(rng, again.date() + dt.timedelta(days=rng.randint(1, 4)), evening_ok=False)
         if finished and signed > self.as_of_end:
-            signed = again + dt.timedelta(hours=2)
+            signed = _working(rng, again + dt.timedelta(hours=2), evening_ok=False)
         if signed <= self.as_of_end:
             self.log.verifications.append(Verification(h, revisit, signed, "signed", staff.officer_id))

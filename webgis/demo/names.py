@@ -58,9 +58,43 @@ FLOATING_REGIONS = (
     ("530627", "云南省昭通市镇雄县"), ("421127", "湖北省黄冈市黄梅县"), ("361128", "江西省上饶市鄱阳县"),
     ("320923", "江苏省盐城市阜宁县"), ("321322", "江苏省宿迁市沭阳县"), ("320722", "江苏省连云港市东海县"),
     ("320623", "江苏省南通市如东县"), ("320682", "江苏省南通市如皋市"), ("320684", "江苏省南通市海门市"),
+    ("320614", "江苏省南通市海门区"),
 )
 # Weight of each region above (neighbouring counties and Anhui/Henan send most).
-FLOATING_WEIGHTS = (9, 7, 4, 3, 3, 3, 5, 3, 3, 4, 2, 3, 2, 2, 2, 5, 4, 2, 6, 4, 6)
+FLOATING_WEIGHTS = (9, 7, 4, 3, 3, 3, 5, 3, 3, 4, 2, 3, 2, 2, 2, 5, 4, 2, 6, 4, 6, 2)
+# GB/T 2260 codes the demo uses, with the years they were in force ([from, to): to None =
+# still in force). An ID number carries the code in force when the number was first given
+# (the resident ID numbers date from 1984: a person born earlier got the code of 1984), so a
+# code is used only for persons whose reference year max(birth year, 1984) falls in its
+# years. 320626 启东县 became 320681 启东市 in 1989; 320684 海门市 (from 海门县, 1994) became
+# 320614 海门区 in 2020; 520521 大方县 exists since 毕节市 (2011), 530627 镇雄县 since 昭通市
+# (2001); the Anhui, Henan, Sichuan, Hubei, Jiangxi and 宿迁 codes since their prefecture
+# cities were set up. Predecessor codes not listed here are not used (a person of such an
+# origin and age comes from another county).
+REGION_YEARS = {
+    "320626": ("江苏省南通市启东县", 1983, 1989), "320681": ("江苏省南通市启东市", 1989, None),
+    "341221": ("安徽省阜阳市临泉县", 1996, None), "341222": ("安徽省阜阳市太和县", 1996, None),
+    "341282": ("安徽省阜阳市界首市", 1996, None), "341321": ("安徽省宿州市砀山县", 1999, None),
+    "341323": ("安徽省宿州市灵璧县", 1999, None), "340421": ("安徽省淮南市凤台县", 1980, None),
+    "411522": ("河南省信阳市光山县", 1998, None), "411527": ("河南省信阳市淮滨县", 1998, None),
+    "411623": ("河南省周口市商水县", 2000, None), "511623": ("四川省广安市邻水县", 1998, None),
+    "510921": ("四川省遂宁市蓬溪县", 1985, None), "520521": ("贵州省毕节市大方县", 2011, None),
+    "530627": ("云南省昭通市镇雄县", 2001, None), "421127": ("湖北省黄冈市黄梅县", 1996, None),
+    "361128": ("江西省上饶市鄱阳县", 2003, None), "320923": ("江苏省盐城市阜宁县", 1983, None),
+    "321322": ("江苏省宿迁市沭阳县", 1996, None), "320722": ("江苏省连云港市东海县", 1983, None),
+    "320623": ("江苏省南通市如东县", 1983, None), "320682": ("江苏省南通市如皋市", 1991, None),
+    "320684": ("江苏省南通市海门市", 1994, 2020), "320614": ("江苏省南通市海门区", 2020, None),
+    "810000": ("香港特别行政区", 1984, None), "820000": ("澳门特别行政区", 1984, None),
+    "830000": ("台湾地区", 1984, None),
+}
+ID_NUMBERS_FROM = 1984
+
+
+def region_in_force(code: str, birth_year: int) -> bool:
+    """Whether an ID number of a person born in `birth_year` can carry region `code`."""
+    _, start, end = REGION_YEARS[code]
+    year = max(birth_year, ID_NUMBERS_FROM)
+    return start <= year and (end is None or year < end)
 HOME_TOWNS = "城关镇 新集镇 杨桥镇 老集镇 黄岭镇 长官镇 双桥镇 三河镇 高庄镇 李集镇 王店镇 白庙镇".split()
 HOME_VILLAGES = "前进村 新华村 东风村 红星村 张庄村 李楼村 大王村 姚湾村 刘集村 新庄村 河东村 马庄村".split()
 

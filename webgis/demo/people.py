@@ -17,7 +17,11 @@ from webgis.demo.rand import weighted
 from webgis.demo.territory import Grid
 from webgis.people.idcard import check_digit
 
-LOCAL_REGION = "320681"  # 启东市
+LOCAL_REGION = "320681"  # 启东市 (320626 启东县 for numbers given before 1989: names.REGION_YEARS)
+LOCAL_REGION_BEFORE = "320626"
+# 法定婚龄 (Civil Code art. 1047): men 22, women 20. Nobody younger is married, divorced or widowed.
+LEGAL_AGE = {"1": 22, "2": 20}
+ADULT = 18  # a head of household living alone is at least this old
 # Probability that a non-head member has no room in the platform, and extra floating
 # persons known only by registration (per active household), by grid profile.
 GAP_RATE = {"finished": 0.012, "on_track": 0.06, "behind": 0.1, "lagging": 0.2}
@@ -182,13 +186,13 @@ class PeopleMaker:
                     out.append(("7", rng.randint(5, 16), None))
             return out
         if kind == "single":
-            return [("1", rng.randint(lo - 8, hi), None)]
+            return [("1", rng.randint(max(ADULT, lo - 8), hi), None)]
         if kind == "young_couple":
-            age = rng.randint(24, 34)
-            return [("1", age, head_g), ("2", age + rng.randint(-3, 2), spouse_g)]
+            age = max(LEGAL_AGE[head_g], rng.randint(24, 34))
+            return [("1", age, head_g), ("2", max(LEGAL_AGE[spouse_g], age + rng.randint(-3, 2)), spouse_g)]
         if kind in ("couple", "couple_child"):
-            age = rng.randint(lo, hi)
-            out = [("1", age, head_g), ("2", max(20, age + rng.randint(-4, 3)), spouse_g)]
+            age = max(LEGAL_AGE[head_g], rng.randint(lo, hi))
+            out = [("1", age, head_g), ("2", max(LEGAL_AGE[spouse_g], age + rng.randint(-4, 3)), spouse_g)]
             if kind == "couple_child":
                 out.append(("3", max(0, age - rng.randint(22, 32)), None))
             return out
@@ -196,7 +200,7 @@ class PeopleMaker:
             age = rng.randint(52, 76)
             out = [("1", age, head_g), ("2", age + rng.randint(-4, 3), spouse_g)]
             child = age - rng.randint(23, 30)
-            out += [("3", child, "1"), ("4", child + rng.randint(-3, 2), "2")]
+            out += [("3", max(LEGAL_AGE["1"], child), "1"), ("4", max(LEGAL_AGE["2"], child + rng.randint(-3, 2)), "2")]
             for _ in range(rng.choice((1, 1, 2))):
                 out.append(("7", max(0, child - rng.randint(22, 32)), None))
             return out
@@ -206,8 +210,8 @@ class PeopleMaker:
             out.append(("5" if rng.random() < 0.7 else "6", age + rng.randint(24, 32), rng.choice("122")))
             return out
         # nuclear
-        age = rng.randint(lo, hi)
-        out = [("1", age, head_g), ("2", max(20, age + rng.randint(-4, 3)), spouse_g)]
+        age = max(LEGAL_AGE[head_g], rng.randint(lo, hi))
+        out = [("1", age, head_g), ("2", max(LEGAL_AGE[spouse_g], age + rng.randint(-4, 3)), spouse_g)]
         for _ in range(rng.choice((1, 1, 1, 2))):
             out.append(("3", max(0, age - rng.randint(23, 34)), None))
         return out
@@ -237,7 +241,8 @@ class PeopleMaker:
         gender = gender or rng.choice("12")
         birth = self.birth_date(rng, age)
         if category == "registered":
-            region, addr_text = LOCAL_REGION, None
+            region = LOCAL_REGION if names.region_in_force(LOCAL_REGION, birth.year) else LOCAL_REGION_BEFORE
+            addr_text = None
             consistent = rng.random() < 0.93
             if not consistent:
                 if rng.random() < 0.6:
@@ -248,6 +253,8 @@ class PeopleMaker:
                                  f"{rng.randint(1, 15)}组{rng.randint(1, 50)}号")
         elif category == "floating":
             region, county = rng.choice(self.regions)
+            while not names.region_in_force(region, birth.year):
+                region, county = rng.choice(self.regions)
             consistent = False
             addr_text = (f"{county}{rng.choice(names.HOME_TOWNS)}{rng.choice(names.HOME_VILLAGES)}"
                          f"{rng.randint(1, 12)}组{rng.randint(1, 80)}号")
@@ -306,6 +313,8 @@ class PeopleMaker:
                 p.marital = "1"
             elif rel in ("5", "6", "9"):
                 p.marital = weighted(rng, (("4", 75), ("1", 25)))
+            if p.marital != "2" and age < LEGAL_AGE[p.gender]:
+                p.marital = "2"  # under the legal age of marriage: never married
             p.household = h
             p.start = max(settle, p.birth)
             out.append(p)

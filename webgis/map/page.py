@@ -170,9 +170,11 @@ class GridCheckLayers(JSCSSMixin, _Wiring):
 
 
 def status_legend() -> list[dict]:
-    """Return the building collection states in display order: code, Chinese label, colour."""
+    """Return the building collection states in display order: code, Chinese label, colour.
+    "new" is not a collection state (a new building is coloured by its collection like any
+    other, 0010_targets.sql); it is a badge of the building's own status."""
     return [{"code": code, "label": text, "colour": STATUS_COLOURS[code]}
-            for code, text in CODE_LISTS["collection_status"]["items"]]
+            for code, text in CODE_LISTS["collection_status"]["items"] if code != "new"]
 
 
 def town_of(user) -> tuple[str | None, list[list[float]] | None]:
