@@ -45,6 +45,10 @@ class Config:
         ("采集录入", "2026-08-11", "2026-10-31"),
         ("检查验收", "2026-11-01", "2026-11-10"),
     )
+    # The tile path (webgis/map/tileserver.py): bytes of tiles kept per process (0: none) and
+    # the size of its own autocommit connection pool per process.
+    TILE_CACHE_BYTES = int(os.environ.get("TILE_CACHE_BYTES", 64 * 2**20))
+    TILE_POOL_SIZE = int(os.environ.get("TILE_POOL_SIZE", 4))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
