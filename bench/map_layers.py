@@ -240,7 +240,7 @@ def first_load_bytes(base: str) -> dict | None:
         page.fill("input[name=username]", DEMO_USER)
         page.fill("input[name=password]", DEMO_PASSWORD)
         done = []
-        page.on("requestfinished", done.append)
+        page.on("requestfinished", lambda req: done.append(req))
         page.click("button[type=submit]")
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(1500)
