@@ -1,13 +1,16 @@
 """Benchmark the map layers against the town-scale demo.
 
-Prints, for zoom 12 (grids), 14, 16 and 18 (buildings) in the busiest area:
-the HTTP endpoint's median/p95 over N requests, the same tile function's own
-execution time in PostgreSQL (EXPLAIN ANALYZE), and their ratio; requests/s of
-the z16 endpoint under concurrent load (wrk); the bytes of a first map load at
-town zoom (headless Chromium); and, with --demo-time, the time of
+Prints, side by side in one run, for zoom 12 (grids), 14, 16 and 18 (buildings) in the
+busiest area: the HTTP endpoint's median/p95 (every tile built: the server's tile cache is
+off), the tile function's own execution time in PostgreSQL (EXPLAIN ANALYZE), the whole
+one-call request function gc_tile_request (session check + scope + ETag + tile), their
+ratios, and the same for a revalidation (304); tile bytes raw and gzip'd; z16 requests/s
+under 4, 8 and 16 connections (wrk): cold (every tile built), with the tile cache, and with
+304s; the per-request costs of the Python layer; the bytes and requests of a first map
+load at town zoom (headless Chromium); and, with --demo-time, the time of
 `demo --scale town` into a scratch database.
 
-    .venv/bin/python bench/map_layers.py [--requests 200] [--workers 4] [--json out.json]
+    .venv/bin/python bench/map_layers.py [--requests 200] [--workers 3] [--json out.json]
 """
 import argparse
 import json
@@ -96,10 +99,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(url: str, workers: int, port: int) -> subprocess.Popen:
-    env = dict(os.environ, DATABASE_URL=url)
+def start_server(url: str, workers: int, port: int, threads: int = 1, cache_bytes: int | None = None
+                 ) -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=url, CAMPAIGN_TODAY=os.environ.get("CAMPAIGN_TODAY", "2026-10-23"))
+    if cache_bytes is not None:
+        env["TILE_CACHE_BYTES"] = str(cache_bytes)
     cmd = [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-           "--worker-class", "gthread", "--threads", "1", "--log-level", "warning", "webgis:create_app()"]
+           "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning",
+           "webgis:create_app()"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     for _ in range(150):
         try:
@@ -124,28 +131,74 @@ def login(base: str) -> requests.Session:
     return s
 
 
-def http_times(s: requests.Session, base: str, layer: str, z: int, tiles: list, rounds: int) -> list[float]:
+def http_times(s: requests.Session, base: str, layer: str, z: int, tiles: list, rounds: int,
+               etags: dict | None = None) -> list[float]:
+    """Milliseconds per request (gzip accepted, as a browser does); with `etags`, revalidations."""
     times = []
     for i in range(rounds):
         x, y = tiles[i % len(tiles)]
+        headers = {"If-None-Match": etags[(x, y)]} if etags else {}
         t0 = time.perf_counter()
-        r = s.get(f"{base}/tiles/{layer}/{z}/{x}/{y}.pbf")
+        r = s.get(f"{base}/tiles/{layer}/{z}/{x}/{y}.pbf", headers=headers)
         times.append((time.perf_counter() - t0) * 1000)
-        assert r.status_code == 200, r.text
+        assert r.status_code == (304 if etags else 200), r.text
     return times
 
 
-def wrk_load(base: str, cookie: str, tiles: list, z: int, seconds: int, connections: int) -> dict | None:
-    """Requests/s of the z-tile endpoint under load, cycling through `tiles` (wrk + Lua)."""
+def tile_etags(s: requests.Session, base: str, layer: str, z: int, tiles: list) -> dict:
+    """The current (gzip) ETag of each tile, and its bytes on the wire."""
+    out = {}
+    for x, y in tiles:
+        r = s.get(f"{base}/tiles/{layer}/{z}/{x}/{y}.pbf", stream=True)
+        out[(x, y)] = (r.headers["ETag"], len(r.raw.read()))
+    return out
+
+
+class SessionCall:
+    """gc_tile_request as the app calls it, for the database's own time of the whole call."""
+
+    def __init__(self, cur):
+        from webgis.auth import sessions
+        from webgis.permissions import ALL_GRID_ROLES, AREA_ROLES, STATION_ROLES, VILLAGE_ROLES
+
+        cur.execute("SELECT s.id, u.id, u.session_version FROM user_session s JOIN app_user u ON u.id = s.user_id "
+                    "WHERE u.username = %s AND s.ended_at IS NULL AND s.user_agent = %s "
+                    "ORDER BY s.created_at DESC LIMIT 1", (DEMO_USER, USER_AGENT))
+        self.token_hash, self.uid, self.version = cur.fetchone()
+        self.extra = ("30 minutes", "12 hours", f"{int(sessions.TOUCH_EVERY.total_seconds())} seconds",
+                      sorted(ALL_GRID_ROLES), sorted(VILLAGE_ROLES), sorted(STATION_ROLES), sorted(AREA_ROLES))
+        self.cur = cur
+
+    def times(self, layer: str, z: int, tiles: list, rounds: int, etags: dict | None = None) -> list[float]:
+        out = []
+        for i in range(rounds):
+            x, y = tiles[i % len(tiles)]
+            inm = etags[(x, y)].replace('-gz"', '"') if etags else None
+            self.cur.execute(
+                "EXPLAIN (ANALYZE, FORMAT JSON) SELECT * FROM gc_tile_request(%s, %s, %s, %s, %s, %s, %s, %s, "
+                "'{}'::text[], %s::interval, %s::interval, %s::interval, %s::text[], %s::text[], %s::text[], "
+                "%s::text[])", (self.token_hash, self.uid, self.version, layer, z, x, y, inm, *self.extra))
+            out.append(self.cur.fetchone()[0][0]["Execution Time"])
+        return out
+
+
+def wrk_load(base: str, cookie: str, tiles: list, z: int, seconds: int, connections: int,
+             etags: dict | None = None) -> dict | None:
+    """Requests/s of the z-tile endpoint under load, cycling through `tiles` (wrk + Lua);
+    with `etags`, every request a revalidation (If-None-Match: 304)."""
     if not shutil.which("wrk"):
         return None
     paths = ",".join(f'"/tiles/buildings/{z}/{x}/{y}.pbf"' for x, y in tiles)
+    tags = ",".join('"' + (etags[t].replace('"', '\\"') if etags else "") + '"' for t in tiles)
     script = f"""
 paths = {{{paths}}}
+tags = {{{tags}}}
 i = 0
 request = function()
   i = i % #paths + 1
-  return wrk.format("GET", paths[i], {{["Cookie"] = "{cookie}", ["User-Agent"] = "{USER_AGENT}"}})
+  local h = {{["Cookie"] = "{cookie}", ["User-Agent"] = "{USER_AGENT}", ["Accept-Encoding"] = "gzip"}}
+  if tags[i] ~= "" then h["If-None-Match"] = tags[i] end
+  return wrk.format("GET", paths[i], h)
 end
 """
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
@@ -186,11 +239,13 @@ def first_load_bytes(base: str) -> dict | None:
         page.goto(f"{base}/login")
         page.fill("input[name=username]", DEMO_USER)
         page.fill("input[name=password]", DEMO_PASSWORD)
-        sizes = []
-        page.on("requestfinished", lambda req: sizes.append(req.sizes()["responseBodySize"]))
+        done = []
+        page.on("requestfinished", lambda req: done.append(req))
         page.click("button[type=submit]")
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(1500)
+        # Bytes on the wire (encoded: gzip'd tiles count compressed), asked while the page is open.
+        sizes = [req.sizes()["responseBodySize"] for req in list(done)]
         total, count = sum(sizes), len(sizes)
         browser.close()
     return {"bytes": total, "requests": count, "external_requests": external}
@@ -215,16 +270,74 @@ def demo_time() -> float:
     return elapsed
 
 
+def python_costs(url: str, rounds: int = 2000) -> dict:
+    """Microseconds per request of each part of the tile path outside the database: the
+    cookie check, gzip of the busiest z16 tile, a bare database round trip (SELECT 1 on the
+    autocommit pool), and a plain Flask request through the whole app (a 404)."""
+    import gzip as gz
+
+    os.environ.setdefault("DATABASE_URL", url)
+    from webgis import create_app
+    from webgis.map.tileserver import TileServer
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    server = app.wsgi_app
+    assert isinstance(server, TileServer)
+    with app.test_request_context():
+        from flask import session
+
+        session["sid"] = "x" * 43
+        session["_user_id"] = "1:1"
+        cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
+    environ = {"HTTP_COOKIE": f"session={cookie}"}
+    out = {}
+    t0 = time.perf_counter()
+    for _ in range(rounds):
+        server._session(environ)
+    out["cookie_us"] = (time.perf_counter() - t0) / rounds * 1e6
+    cur, release = server._connection()
+    cur.execute("SELECT gc_tile_buildings(16, x, y) FROM (VALUES (0, 0)) v(x, y)")
+    release()
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    c = conn.cursor()
+    c.execute("SELECT set_config('gc.town_id', (SELECT id::text FROM town ORDER BY id LIMIT 1), false), "
+              "set_config('gc.all_grids', 'on', false)")
+    x, y = busiest_tile(c, 16)
+    c.execute("SELECT gc_tile_buildings(16, %s, %s)", (x, y))
+    tile = bytes(c.fetchone()[0] or b"")
+    conn.close()
+    t0 = time.perf_counter()
+    for _ in range(rounds // 10):
+        gz.compress(tile, compresslevel=6, mtime=0)
+    out["gzip_z16_us"] = (time.perf_counter() - t0) / (rounds // 10) * 1e6
+    t0 = time.perf_counter()
+    for _ in range(rounds):
+        cur, release = server._connection()
+        cur.execute("SELECT 1")
+        cur.fetchone()
+        release()
+    out["db_round_trip_us"] = (time.perf_counter() - t0) / rounds * 1e6
+    client = app.test_client()
+    t0 = time.perf_counter()
+    for _ in range(rounds // 4):
+        client.get("/api/nothing-here")
+    out["flask_request_us"] = (time.perf_counter() - t0) / (rounds // 4) * 1e6
+    return {k: round(v, 1) for k, v in out.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--workers", type=int, default=3)
-    ap.add_argument("--load-seconds", type=int, default=10)
-    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--load-seconds", type=int, default=8)
+    ap.add_argument("--connections", default="4,8,16", help="wrk connection counts, comma separated")
     ap.add_argument("--demo-time", action="store_true", help="also time `demo --scale town` (minutes)")
     ap.add_argument("--json", help="write the figures to this file")
     args = ap.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
+    conns = [int(c) for c in args.connections.split(",")]
 
     url = database_url("app")
     conn = town_admin_connection(url)
@@ -234,46 +347,101 @@ def main() -> None:
     print(f"data: {grids} grids, {buildings} buildings, {persons} persons")
     if buildings < 50000:
         print("warning: fewer than 50,000 buildings — load the town demo (make demo) for representative figures")
+    results = {"data": {"grids": grids, "buildings": buildings, "persons": persons}, "zooms": [],
+               "server": {"workers": args.workers, "threads": args.threads}}
 
+    # 1. Latency per zoom and z16 load with every tile built (the tile cache off).
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_server(url, args.workers, port)
-    results = {"data": {"grids": grids, "buildings": buildings, "persons": persons}, "zooms": []}
+    server = start_server(url, args.workers, port, args.threads, cache_bytes=0)
     try:
         s = login(base)
+        call = SessionCall(cur)
         cases = [("grids", "gc_tile_grids", 12), ("buildings", "gc_tile_buildings", 14),
                  ("buildings", "gc_tile_buildings", 16), ("buildings", "gc_tile_buildings", 18)]
-        print(f"\n{'layer':<10}{'z':>3}{'features≈bytes':>16}{'HTTP p50':>10}{'HTTP p95':>10}"
-              f"{'DB p50':>9}{'DB p95':>9}{'ratio p50':>11}")
+        print("\nms per tile, busiest area; HTTP: gunicorn, gzip accepted, tile cache off; DB tile: the "
+              "layer function alone;\nDB call: gc_tile_request (session + scope + ETag + tile), EXPLAIN ANALYZE")
+        print(f"{'layer':<10}{'z':>3}{'bytes':>8}{'gzip':>7}{'HTTP p50':>10}{'HTTP p95':>10}{'DB tile':>9}"
+              f"{'DB call':>9}{'HTTP/tile':>10}{'HTTP/call':>10}{'304 HTTP':>10}{'304 DB':>8}")
         for layer, fn, z in cases:
             tiles = tiles_around(cur, z)
             http_times(s, base, layer, z, tiles, 20)  # warm the workers' connections and plans
             db_times(cur, fn, tiles, z, 10)
+            call.times(layer, z, tiles, 10)
             h = http_times(s, base, layer, z, tiles, args.requests)
             d, nbytes = db_times(cur, fn, tiles, z, args.requests)
+            c = call.times(layer, z, tiles, args.requests)
+            etags = tile_etags(s, base, layer, z, tiles)
+            tags = {t: e for t, (e, _) in etags.items()}
+            h304 = http_times(s, base, layer, z, tiles, args.requests, tags)
+            c304 = call.times(layer, z, tiles, args.requests, tags)
             row = {"layer": layer, "z": z, "busiest_tile": tiles[0], "tile_bytes": nbytes,
+                   "gzip_bytes": etags[tiles[0]][1],
                    "http_p50_ms": round(statistics.median(h), 2), "http_p95_ms": round(pct(h, 95), 2),
-                   "db_p50_ms": round(statistics.median(d), 2), "db_p95_ms": round(pct(d, 95), 2)}
+                   "db_p50_ms": round(statistics.median(d), 2), "db_p95_ms": round(pct(d, 95), 2),
+                   "call_p50_ms": round(statistics.median(c), 2), "call_p95_ms": round(pct(c, 95), 2),
+                   "http_304_p50_ms": round(statistics.median(h304), 2),
+                   "call_304_p50_ms": round(statistics.median(c304), 2)}
             row["ratio_p50"] = round(row["http_p50_ms"] / row["db_p50_ms"], 2) if row["db_p50_ms"] else None
+            row["ratio_call_p50"] = round(row["http_p50_ms"] / row["call_p50_ms"], 2) if row["call_p50_ms"] else None
             results["zooms"].append(row)
-            print(f"{layer:<10}{z:>3}{nbytes:>16}{row['http_p50_ms']:>10}{row['http_p95_ms']:>10}"
-                  f"{row['db_p50_ms']:>9}{row['db_p95_ms']:>9}{row['ratio_p50']:>11}")
+            print(f"{layer:<10}{z:>3}{nbytes:>8}{row['gzip_bytes']:>7}{row['http_p50_ms']:>10}{row['http_p95_ms']:>10}"
+                  f"{row['db_p50_ms']:>9}{row['call_p50_ms']:>9}{row['ratio_p50']:>10}{row['ratio_call_p50']:>10}"
+                  f"{row['http_304_p50_ms']:>10}{row['call_304_p50_ms']:>8}")
 
         cookie = "; ".join(f"{c.name}={c.value}" for c in s.cookies)
-        load = wrk_load(base, cookie, tiles_around(cur, 16), 16, args.load_seconds, args.connections)
-        results["z16_load"] = load
-        if load:
-            print(f"\nz16 under load (wrk, {load['connections']} connections, {load['seconds']} s, "
-                  f"{args.workers} gunicorn workers): {load['rps']:.0f} requests/s, p50 {load['latency_p50']}, "
-                  f"p99 {load['latency_p99']}, non-2xx {load['non_2xx']}")
-        first = first_load_bytes(base)
-        results["first_load"] = first
-        if first:
-            print(f"first map load at town zoom: {first['bytes']:,} bytes in {first['requests']} requests "
-                  f"({first['external_requests']} outside requests)")
+        z16 = tiles_around(cur, 16)
+        tags16 = {t: e for t, (e, _) in tile_etags(s, base, "buildings", 16, z16).items()}
+        results["z16_load"] = {"cold": [], "cached": [], "revalidate": []}
+        print(f"\nz16 requests/s (wrk, the 9 busiest tiles, {args.load_seconds} s each, gunicorn "
+              f"{args.workers} workers x {args.threads} threads):")
+        for n in conns:
+            load = wrk_load(base, cookie, z16, 16, args.load_seconds, n)
+            if load is None:
+                print("  wrk not installed (apt-get install wrk)")
+                break
+            results["z16_load"]["cold"].append(load)
+            print(f"  cold (every tile built)  {n:>2} connections: {load['rps']:>7.0f}/s  p50 {load['latency_p50']}"
+                  f"  p99 {load['latency_p99']}  errors {load['non_2xx']}")
+        for n in conns:
+            load = wrk_load(base, cookie, z16, 16, args.load_seconds, n, tags16)
+            if load is None:
+                break
+            results["z16_load"]["revalidate"].append(load)
+            print(f"  304 (If-None-Match)      {n:>2} connections: {load['rps']:>7.0f}/s  p50 {load['latency_p50']}"
+                  f"  p99 {load['latency_p99']}  errors {load['non_2xx']}")
     finally:
         server.terminate()
         server.wait()
+
+    # 2. The tile cache on (the default): load, and the first map load.
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(url, args.workers, port, args.threads)
+    try:
+        s = login(base)
+        cookie = "; ".join(f"{c.name}={c.value}" for c in s.cookies)
+        for n in conns:
+            load = wrk_load(base, cookie, z16, 16, args.load_seconds, n)
+            if load is None:
+                break
+            results["z16_load"]["cached"].append(load)
+            print(f"  tile cache on            {n:>2} connections: {load['rps']:>7.0f}/s  p50 {load['latency_p50']}"
+                  f"  p99 {load['latency_p99']}  errors {load['non_2xx']}")
+        first = first_load_bytes(base)
+        results["first_load"] = first
+        if first:
+            print(f"\nfirst map load at town zoom: {first['bytes']:,} bytes on the wire in {first['requests']} "
+                  f"requests ({first['external_requests']} outside requests)")
+    finally:
+        server.terminate()
+        server.wait()
+
+    costs = python_costs(url)
+    results["python_costs_us"] = costs
+    print(f"\nper-request costs outside the database (µs): cookie check {costs['cookie_us']}, gzip of the "
+          f"busiest z16 tile {costs['gzip_z16_us']}, bare DB round trip {costs['db_round_trip_us']}, "
+          f"a plain Flask request (404) {costs['flask_request_us']}")
     if args.demo_time:
         results["demo_town_seconds"] = round(demo_time(), 1)
         print(f"demo --scale town: {results['demo_town_seconds']} s")

@@ -42,3 +42,9 @@ def test_touching_neighbours_buildings_are_not_served(client, make, db_session):
     assert login(client, "insp_touch").status_code == 302
     assert client.get(f"/api/buildings/{b_in.id}").status_code == 200
     assert client.get(f"/api/buildings/{b_out.id}").status_code == 404
+
+
+def test_the_sql_share_is_the_python_share(db_session):
+    from sqlalchemy import text
+
+    assert db_session.execute(text("SELECT gc_area_grid_share()")).scalar() == AREA_GRID_SHARE

@@ -87,6 +87,12 @@ def create_app(config: object | dict | None = None) -> Flask:
     register_security_headers(app)
     register_csrf_error_handler(app)
     _install_scope(app)
+    from webgis.map import tileserver
+
+    # Tests read tiles through the app's (rolled-back) session; production through its own
+    # autocommit pool (one round trip per tile).
+    app.config.setdefault("TILE_SERVER_USE_SESSION", bool(app.testing))
+    tileserver.install(app)
     return app
 
 

@@ -17,10 +17,8 @@ Every transaction a session begins during a request gets it again
 from dataclasses import dataclass, field
 
 from flask import g, has_request_context
-from sqlalchemy import event, func, or_, select, text
+from sqlalchemy import event, func, text
 from sqlalchemy.orm import Session
-
-from webgis.geo.models import Grid, PoliceStation, Village
 
 from webgis.permissions import ALL_GRID_ROLES, AREA_ROLES, STATION_ROLES, VILLAGE_ROLES
 
@@ -64,33 +62,27 @@ AREA_GRID_SHARE = 0.5
 
 
 def in_area(grid_geom, area):
-    """SQL condition: the grid lies in `area` (at least AREA_GRID_SHARE of its geodesic area)."""
-    inside = func.ST_Area(func.geography(func.ST_Intersection(grid_geom, area)))
-    return func.ST_Intersects(grid_geom, area) & (
-        inside >= func.ST_Area(func.geography(grid_geom)) * AREA_GRID_SHARE)
+    """SQL condition: the grid lies in `area` — the rule gc_grid_in_area (0011_tile_server.sql)."""
+    return func.gc_grid_in_area(grid_geom, area)
 
 
 def scope_of(session: Session, user) -> Scope:
-    """Resolve a user's scope from role and assignments (reads reference tables only)."""
+    """Resolve a user's scope from role and assignments. The rule is gc_user_scope
+    (webgis/sql/0011_tile_server.sql), shared with the one-call tile path; the role sets
+    come from webgis/permissions.py."""
     if user is None or not getattr(user, "is_authenticated", False):
         return NO_SCOPE
-    role = user.role
-    base = dict(town_id=user.town_id, role=role, user_id=user.id)
-    if role in ALL_GRID_ROLES:
-        return Scope(all_grids=True, **base)
-    q = None
-    if role in VILLAGE_ROLES and user.village_id:
-        q = select(Grid.id).where(Grid.village_id == user.village_id)
-    elif role in STATION_ROLES and user.station_id:
-        q = (select(Grid.id).join(Village, Village.id == Grid.village_id)
-             .join(PoliceStation, PoliceStation.id == Village.station_id)
-             .where(PoliceStation.id == user.station_id))
-    elif role in AREA_ROLES and user.area is not None:
-        q = select(Grid.id).where(or_(in_area(Grid.geom, user.area),
-                                      Grid.id.in_([gr.id for gr in user.grids] or [-1])))
-    ids = set(session.execute(q.where(Grid.town_id == user.town_id)).scalars()) if q is not None else set()
-    ids |= {gr.id for gr in user.grids if gr.town_id == user.town_id}
-    return Scope(grid_ids=tuple(sorted(ids)), **base)
+    row = session.execute(text(
+        "SELECT town_id, role, all_grids, grid_ids FROM gc_user_scope(:uid, :all_roles, :village_roles, "
+        ":station_roles, :area_roles)"), {"uid": user.id, **role_sets()}).one()
+    return Scope(town_id=row.town_id, role=row.role, user_id=user.id, all_grids=row.all_grids,
+                 grid_ids=tuple(row.grid_ids or ()))
+
+
+def role_sets() -> dict:
+    """The role sets gc_user_scope takes, from webgis/permissions.py."""
+    return {"all_roles": sorted(ALL_GRID_ROLES), "village_roles": sorted(VILLAGE_ROLES),
+            "station_roles": sorted(STATION_ROLES), "area_roles": sorted(AREA_ROLES)}
 
 
 def apply(connection, scope: Scope) -> None:

@@ -127,18 +127,19 @@ def load_user(user_id: str) -> User | None:
     token = session.get(sessions.TOKEN_KEY)
     if not token or not isinstance(token, str):
         return None
-    # One round trip for the user and the server-side session record (every request runs this).
+    # One round trip for the user, the server-side session record and the verdict on it.
+    digest = sessions.digest(token)
     found = db.session.execute(
-        select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == uid, UserSession.id == sessions.digest(token))
+        select(User, UserSession, sessions.reason_clause(digest, uid, version))
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == uid, UserSession.id == digest)
         .execution_options(populate_existing=True)
     ).first()
     if found is None:
         return None
-    user, row = found
-    if not user.active or user.session_version != version:
+    user, row, reason = found
+    if reason == "user" or not user.active or user.session_version != version:
         return None
-    reason = sessions.expiry_reason(row)
     if reason is not None:
         if reason != "ended":
             from webgis.audit import services as audit

@@ -2,7 +2,8 @@
 
 At login a random 32-byte token is made; the browser's (signed) Flask session carries only
 the token, the `user_session` table only its SHA-256. Every request checks the row: not
-ended, idle at most 30 minutes, at most 12 hours old. Logout, disabling the user and a
+ended, idle at most 30 minutes, at most 12 hours old — one rule, in SQL (gc_session_reason),
+shared by the page requests and the one-call tile path (webgis/map/tileserver.py). Logout, disabling the user and a
 password change end rows, so a cookie captured earlier is refused afterwards.
 """
 import hashlib
@@ -10,7 +11,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from webgis.auth.models import UserSession
 from webgis.extensions import db
@@ -57,16 +58,11 @@ def find(token: str | None) -> UserSession | None:
     ).scalar_one_or_none()
 
 
-def expiry_reason(row: UserSession, at: datetime | None = None) -> str | None:
-    """Return why the session is no longer valid ("ended", "idle", "absolute"), or None."""
-    at = at or now()
-    if row.ended_at is not None:
-        return "ended"
-    if at - row.created_at > absolute_limit():
-        return "absolute"
-    if at - row.last_seen_at > idle_limit():
-        return "idle"
-    return None
+def reason_clause(token_hash, user_id, session_version):
+    """SQL expression: why the session no longer admits its user ("unknown", "user", "ended",
+    "absolute", "idle"), NULL when it does. The rule itself is gc_session_reason
+    (webgis/sql/0011_tile_server.sql), the same function the one-call tile path uses."""
+    return func.gc_session_reason(token_hash, user_id, session_version, idle_limit(), absolute_limit())
 
 
 def touch(row: UserSession) -> bool:

@@ -293,9 +293,9 @@ def village_detail(village_id: int) -> dict | None:
                          for gid in sorted(grids, key=lambda i: numbers[i])]}
 
 
-def heat(layer: str, bbox: tuple[float, float, float, float], z: int) -> dict:
+def heat(layer: str, bbox: tuple[float, float, float, float], z: int, as_of: datetime | None = None) -> dict:
     """The heat layer `layer` for a view: cells (or, from z16, buildings) with their weight."""
-    as_of = campaign_now()
+    as_of = as_of or campaign_now()
     env = ST_Transform(ST_MakeEnvelope(*bbox, 4326), 3857)
     fn = func.gc_heat(layer, z, env, as_of, HEAT_MAX_CELLS).table_valued("lon", "lat", "weight")
     rows = db.session.execute(select(fn.c.lon, fn.c.lat, fn.c.weight)).all()

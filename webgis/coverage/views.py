@@ -3,13 +3,14 @@ village detail, heat layers, progress chart, uncovered buildings and their expor
 import io
 from datetime import datetime
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user
 
 from webgis.api import ApiError
 from webgis.auth.guards import roles_required
 from webgis.coverage import export, queries
 from webgis.map import layers
+from webgis.map.revalidate import conditional_json
 from webgis.map.page import TARGET_STATUS_COLOURS
 from webgis.permissions import EXPORT_ROLES, KEY_ATTENTION_ROLES
 from webgis.permissions import TARGET_VIEW_ROLES as VIEW_ROLES
@@ -89,9 +90,12 @@ def heat(layer: str):
     z = _int_arg("z")
     if z is None or not (queries.HEAT_MIN_ZOOM <= z <= queries.HEAT_MAX_ZOOM):
         raise ApiError(400, f"z 应为 {queries.HEAT_MIN_ZOOM}–{queries.HEAT_MAX_ZOOM} 之间的整数", "bad_zoom")
-    resp = jsonify(queries.heat(layer, bbox, z))
-    resp.headers["Cache-Control"] = "private, no-cache"
-    return resp
+    as_of = queries.campaign_now()
+    if not current_app.config.get("CAMPAIGN_TODAY"):
+        # On the clock: "overdue" to the minute, so a view can be revalidated within it.
+        as_of = as_of.replace(second=0, microsecond=0)
+    key = f"heat/{layer}/{z}/{','.join(map(str, bbox))}/{as_of.isoformat()}"
+    return conditional_json(key, bbox, lambda: queries.heat(layer, bbox, z, as_of))
 
 
 @bp.route("/api/coverage/progress")

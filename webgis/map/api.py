@@ -1,9 +1,13 @@
-"""Layer endpoints: vector tiles and label points for the current view."""
-from flask import Blueprint, Response, jsonify, request
+"""Layer endpoints: vector tiles and label points for the current view.
+
+Tiles are normally answered in one database call by webgis/map/tileserver.py, in front of
+Flask; the route below serves them only when that path is not installed."""
+from flask import Blueprint, Response, request
 from flask_login import login_required
 
 from webgis.api import ApiError
 from webgis.map import layers
+from webgis.map.revalidate import conditional_json
 
 bp = Blueprint("layers", __name__)
 
@@ -32,4 +36,4 @@ def labels():
     except ValueError as exc:
         raise ApiError(400, str(exc) if isinstance(exc, layers.LayerParamError) else "z 应为整数",
                        "bad_bbox") from None
-    return jsonify(layers.labels(bbox, z))
+    return conditional_json(f"labels/{z}/{','.join(map(str, bbox))}", bbox, lambda: layers.labels(bbox, z))
