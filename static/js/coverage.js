@@ -265,7 +265,8 @@
       u.rows.length ? list : U.el("p", { className: "panel__state" }, "本网格住户均已走访"),
       more,
       U.el("p", { className: "panel__links" },
-        U.el("a", { href: cfg.urls.targets + "?grid=" + encodeURIComponent(g.id) + "#uncovered" }, "在目标页查看与导出 →")));
+        U.el("a", { href: cfg.urls.targets + "?grid=" + encodeURIComponent(g.id) + "#uncovered" }, "在目标页查看与导出 →"),
+        " ", U.el("a", { href: (cfg.urls.routes || "/routes/plan") + "?grid=" + encodeURIComponent(g.id) }, "规划路线 →")));
     panelShow(["网格", " ", U.el("span", { className: "panel__crumb" }, U.text(g.village))], g.name,
       [U.el("section", { className: "panel__targets" },
          U.el("h3", { className: "section-title" }, "三个100%、三个95%"), targetRows(g.targets)), section]);
