@@ -40,14 +40,14 @@ def net(make):
     _road(make, t, [(121.601, 31.800), (121.601, 31.820)])  # west bank
     _road(make, t, [(121.604, 31.800), (121.604, 31.820)])  # east bank
     _road(make, t, [(121.601, 31.820), (121.604, 31.820)])  # the only bridge
-    _road(make, t, [(121.610, 31.810), (121.611, 31.810)])  # an island
+    _road(make, t, [(121.617, 31.826), (121.618, 31.826)])  # an island
     _road(make, t, [(121.625, 31.805), (121.625, 31.815)])  # in grid 2
     west = [make.building(g1, 121.6013, 31.801 + 0.0004 * i) for i in range(6)]
     east = [make.building(g1, 121.6037, 31.801 + 0.0004 * i) for i in range(6)]
     for b in west + east:
         make.household(b)
         make.household(b)
-    island = make.building(g1, 121.6105, 31.8102)
+    island = make.building(g1, 121.6175, 31.8262)
     make.household(island)
     far = make.building(g1, 121.6070, 31.8050)
     make.household(far)
