@@ -62,6 +62,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     from webgis.map.api import bp as layers_bp
     from webgis.map.views import bp as map_bp
     from webgis.people.views import bp as people_bp
+    from webgis.routes.views import bp as routes_bp
     from webgis.security import register_csrf_error_handler, register_security_headers
     from webgis.users.views import bp as users_bp
     from webgis.sheets.views import bp as sheets_bp
@@ -79,6 +80,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     app.register_blueprint(visits_bp)
     app.register_blueprint(verification_bp)
     app.register_blueprint(sheets_bp)
+    app.register_blueprint(routes_bp)
     app.cli.add_command(demo_command)
     register_error_handlers(app)
     from webgis.auth.chrome import chrome_context

@@ -9,4 +9,5 @@ from webgis.geo.models import Grid, PoliceStation, Road, Town, Village  # noqa: 
 from webgis.inspections.models import SpotCheck  # noqa: F401
 from webgis.orgs.models import KeyAttention, Organisation  # noqa: F401
 from webgis.people.models import Person, Residence  # noqa: F401
+from webgis.routes.models import RoutePlan, RouteStop  # noqa: F401
 from webgis.visits.models import ChangeHistory, Verification, Visit  # noqa: F401

@@ -62,6 +62,11 @@ HISTORY_ROLES = frozenset({"grid_leader", "village_admin", "town_admin", "police
 # Print or download the pre-filled verification sheet (住户基础信息核对表) of a grid.
 SHEET_ROLES = frozenset({"grid_leader", "village_admin", "town_admin", "police", "station_admin"})
 
+# Plan door-to-door walking routes (路线规划) over the buildings the user sees; inspectors walk
+# their spot-check sample with the same planner.
+ROUTE_ROLES = frozenset({"grid_leader", "liaison", "village_admin", "town_admin", "police", "station_admin",
+                         "inspector"})
+
 # --- administration ----------------------------------------------------------------------
 USER_ADMIN_ROLES = frozenset({"town_admin"})
 AUDIT_VIEW_ROLES = frozenset({"town_admin"})

@@ -257,7 +257,9 @@
       u.rows.length ? list : U.el("p", { className: "panel__state" }, "本网格住户均已走访"),
       more,
       U.el("p", { className: "panel__links" },
-        U.el("a", { href: cfg.urls.targets + "?grid=" + encodeURIComponent(g.id) + "#uncovered" }, "在目标页查看与导出 →")));
+        U.el("a", { href: cfg.urls.targets + "?grid=" + encodeURIComponent(g.id) + "#uncovered" }, "在目标页查看与导出 →"),
+        " ", U.el("a", { href: (cfg.urls.routes || "/routes/plan") + "?grid=" + encodeURIComponent(g.id) }, "规划路线 →"),
+        " ", U.el("a", { href: "/sheets/grids/" + encodeURIComponent(g.id) }, "打印核对表 →")));
     var nodes = [U.el("section", { className: "panel__targets" },
        U.el("h3", { className: "section-title" }, "三个100%、三个95%"), targetRows(g.targets)),
        revisitSection(g), section];

@@ -24,7 +24,7 @@ from webgis.demo.inspections import spot_checks
 from webgis.demo.orgs import OrgResult, key_attention, village_orgs
 from webgis.demo.people import PeopleMaker, former_end, populate_grid, unlink_rooms
 from webgis.demo.tables import COLUMNS
-from webgis.demo.territory import (Grid, Village, build_blocks, build_roads, grid_polygons, town_main_roads,
+from webgis.demo.territory import (Grid, Village, build_blocks, build_roads, footpaths, grid_polygons, town_main_roads,
                                    village_polygons)
 from webgis.demo.users import INSPECTED_VILLAGE, STORY_VILLAGE, demo_users
 
@@ -148,6 +148,7 @@ def generate(scale: str = "town", seed: int = DEFAULT_SEED) -> DemoData:
             factories = (not v.urban) and rng.random() < (0.5 if kfq else 0.1)
             fill_grid(g, rng, redevelop, factories)
         number_buildings(v, compound_names)
+        footpaths(v, [b for g in v.grids for b in g.buildings], lambda: next_id("road"))
     buildings = [b for g in grids for b in g.buildings]
     households = [h for b in buildings for h in b.households]
     for b in buildings:

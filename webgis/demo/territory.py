@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+from shapely import STRtree
 from shapely.geometry import LineString, MultiPoint, MultiPolygon, Polygon
 
 from webgis.demo import names
@@ -216,3 +217,72 @@ def town_main_roads(base: BaseGeography, next_id) -> list[Road]:
     for spec in base.main_roads:
         out += [Road(next_id(), spec.name, spec.kind, p) for p in _clip(spec.line, base.boundary, 200)]
     return out
+
+
+# --- footpaths: the walking network reaches every building ---------------------------------
+PATH_REACH = 20.0  # metres: a building whose footprint is farther from every road gets a footpath
+PATH_OFFSET = 6.0  # metres between a row of buildings and the footpath in front of it
+
+
+def footpaths(village: Village, buildings: list, next_id) -> list[Road]:
+    """Add footpaths (kind `path`) so that every building of `village` can be walked to.
+
+    Urban compounds are lattices of blocks set back from the streets and rural back rows sit
+    behind the front houses: each such row of buildings (same numbering series, same y' in the
+    village frame) gets a walkway along its face, `PATH_OFFSET` in front of it, joined to the
+    nearest road or walkway by the shortest connector that crosses no footprint (rows nearest
+    the roads first, so deeper rows join the walkways of the rows before them). Deterministic:
+    no randomness, buildings in their generation order.
+    """
+    roads = village.roads + village.main_roads
+    if not roads or not buildings:
+        return []
+    f = village.frame
+    feet = [b.footprint for b in buildings]
+    shapely.prepare(feet)
+    tree = STRtree(feet)
+    network = [r.geom for r in roads]
+    road_tree = STRtree(network)
+    far = []
+    for i, fp in enumerate(feet):
+        j = road_tree.query_nearest(fp)[0]
+        d = fp.distance(network[j])
+        if d > PATH_REACH:
+            far.append((d, i))
+    rows: dict[tuple, list[int]] = {}
+    for d, i in far:
+        local = f.to_local(shapely.get_coordinates(feet[i]))
+        key = (buildings[i].series, round(float(local[:, 1].mean()) / 5.0))
+        rows.setdefault(key, []).append(i)
+    order = sorted(rows.values(), key=lambda idx: (min(feet[i].distance(network[road_tree.query_nearest(feet[i])[0]])
+                                                        for i in idx), min(idx)))
+    added: list[Road] = []
+    walk: list[LineString] = []
+    for idx in order:
+        local = f.to_local(np.concatenate([shapely.get_coordinates(feet[i]) for i in idx]))
+        x0, x1 = local[:, 0].min() - 4.0, local[:, 0].max() + 4.0
+        y0, y1 = local[:, 1].min(), local[:, 1].max()
+        centre = Polygon(f.to_world(np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)]))).centroid
+        near = network[road_tree.query_nearest(centre)[0]]
+        # The walkway runs on the side of the row that faces its nearest road.
+        toward = f.to_local(np.array(near.interpolate(near.project(centre)).coords))[0, 1]
+        y = y1 + PATH_OFFSET if toward > (y0 + y1) / 2 else y0 - PATH_OFFSET
+        path = LineString(f.to_world(np.array([(x0, y), (x1, y)])))
+        if any(path.intersects(feet[j]) for j in tree.query(path)):
+            continue  # no clear line in front of this row: it stays on the straight-line fallback
+        starts = [path.interpolate(t) for t in np.arange(0.0, path.length + 1e-6, 3.0)]
+        best = None
+        for p in starts:
+            for g in (near, *walk[-8:]):
+                c = shapely.shortest_line(p, g)
+                if c.length < 0.01 or (best is not None and c.length >= best.length):
+                    continue
+                if not any(c.intersects(feet[j]) for j in tree.query(c)):
+                    best = c
+        if best is None:
+            continue
+        for line in (path, best):
+            walk.append(line)
+            added.append(Road(next_id(), None, "path", line))
+    village.roads += added
+    return added
