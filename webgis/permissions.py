@@ -62,6 +62,10 @@ HISTORY_ROLES = frozenset({"grid_leader", "village_admin", "town_admin", "police
 # Print or download the pre-filled verification sheet (住户基础信息核对表) of a grid.
 SHEET_ROLES = frozenset({"grid_leader", "village_admin", "town_admin", "police", "station_admin"})
 
+# --- inspection and acceptance (检查验收) -------------------------------------------------
+# Design a spot check, record its field checks and read its evaluation report (绩效评估报告).
+INSPECT_ROLES = frozenset({"inspector", "town_admin"})
+
 # --- administration ----------------------------------------------------------------------
 USER_ADMIN_ROLES = frozenset({"town_admin"})
 AUDIT_VIEW_ROLES = frozenset({"town_admin"})
