@@ -351,3 +351,18 @@ def record_check(session: Session, actor: writes.Actor, spot_check_id: int, data
     out.update(items_checked=sc.items_checked, items_matched=sc.items_matched)
     session.commit()
     return {**out, "applied": True}
+
+
+def grids_geojson(session: Session, grid_ids: list[int] | None = None) -> dict:
+    """The user's grids (or the given ones) as a GeoJSON FeatureCollection for the area map."""
+    scope = current_scope()
+    q = (select(Grid.id, Grid.name, Village.name,
+                func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(Grid.geom, 0.00002), 6))
+         .join(Village, Village.id == Grid.village_id).where(Grid.town_id == scope.town_id))
+    if grid_ids is not None:
+        q = q.where(Grid.id.in_(grid_ids))
+    import json
+
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": gid, "properties": {"id": gid, "name": f"{vname}{gname}"}, "geometry": json.loads(g)}
+        for gid, gname, vname, g in session.execute(q) if scope.sees_grid(gid)]}

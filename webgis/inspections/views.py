@@ -42,6 +42,15 @@ def index():
                            villages=_area_choices())
 
 
+@bp.route("/api/inspections/grids")
+@roles_required(*ROLES)
+def grids():
+    """The grids the user may sample (GeoJSON), or those of one plan (?plan=<id>)."""
+    plan_id = request.args.get("plan", type=int)
+    ids = services.plan_summary(db.session, plan_id)["grid_ids"] if plan_id else None
+    return jsonify(services.grids_geojson(db.session, ids))
+
+
 @bp.route("/api/inspections", methods=["POST"])
 @roles_required(*ROLES)
 def create():
