@@ -235,10 +235,11 @@ def test_report_numbers_by_hand_and_encrypted_export(client, area, db_session):
     page = client.get(f"/inspections/{plan['id']}/report")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    # 21 items, 20 matched: 95.2%; Wilson 95% [77.3%, 99.2%] on 3 of 40 households (< 5%: no FPC)
-    low, high = sampling.rate(20, 21)["low"], sampling.rate(20, 21)["high"]
-    assert (round(low * 100, 1), round(high * 100, 1)) == (77.3, 99.2)
-    assert "95.2%" in html and "77.3%" in html and "99.2%" in html and "号码已换" in html
+    # By hand: 21 items, 20 matched → 95.2%. Wilson 95%: [77.33%, 99.15%]. 3 of 40 households
+    # (7.5% ≥ 5%) → FPC √(37/39) = 0.9740: 95.24 − 17.91·0.9740 = 77.8%, 95.24 + 3.91·0.9740 = 99.1%.
+    wilson = sampling.rate(20, 21)
+    assert (round(wilson["low"] * 100, 2), round(wilson["high"] * 100, 2)) == (77.33, 99.15)
+    assert "95.2%" in html and "77.8%–99.1%" in html and "号码已换" in html
     token = csrf_token(client, f"/inspections/{plan['id']}/report")
     resp = client.post(f"/inspections/{plan['id']}/report/export",
                        data={"csrf_token": token, "password": "Geheim#2026", "password_confirm": "Geheim#2026"})
@@ -249,3 +250,16 @@ def test_report_numbers_by_hand_and_encrypted_export(client, area, db_session):
     row = list(wb["一致率-网格"].iter_rows(min_row=2, values_only=True))[0]
     assert row[3:6] == (21, 20, 95.2)
     assert [r[2] for r in wb["不一致项"].iter_rows(min_row=2, values_only=True)] == ["联系电话"]
+
+
+def test_new_tables_have_row_level_security_and_history(db_session):
+    tables = ["spot_check_plan", "spot_check", "spot_check_item"]
+    rows = db_session.execute(text(
+        "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+        "       (SELECT array_agg(p.polname ORDER BY p.polname) FROM pg_policy p WHERE p.polrelid = c.oid), "
+        "       (SELECT count(*) FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid "
+        "         WHERE t.tgrelid = c.oid AND f.proname = 'gc_log_change') "
+        "  FROM pg_class c WHERE c.relname = ANY(:t) AND c.relkind = 'r'"), {"t": tables}).all()
+    assert {r[0] for r in rows} == set(tables)
+    for name, enabled, forced, policies, history in rows:
+        assert enabled and forced and policies == ["app_scope", "owner_all"] and history == 1, name
