@@ -118,6 +118,7 @@ def test_same_seed_same_sample_and_strata_floors(client, area):
     assert s1 != [s["household_id"] for s in r3.get_json()["sample"]]
     body = r1.get_json()
     assert body["seed"] == 2026 and body["design"]["population"] == 58
+    assert all(s["checked_at"] is None and s["items_checked"] == 0 for s in body["sample"])
     per_grid = {g.id: 0 for g in area["grids"]}
     per_leader = {}
     for s in body["sample"]:

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, shape
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 from sqlalchemy.orm import Session
 
 from webgis import writes
@@ -213,7 +213,7 @@ def create_plan(session: Session, actor: writes.Actor, data: PlanInput) -> dict:
                            .where(Household.id.in_(list(picks)))).all()
     for no, (hid, gid, bid) in enumerate(sorted(rows, key=lambda r: (r.grid_id, r.building_id, r.id)), start=1):
         session.add(SpotCheck(town_id=actor.town_id, grid_id=gid, building_id=bid, household_id=hid,
-                              inspector_id=actor.user_id, checked_at=None, items_checked=0, items_matched=0,
+                              inspector_id=actor.user_id, checked_at=null(), items_checked=0, items_matched=0,
                               plan_id=plan.id, leader_id=leader_of.get(gid), pick=picks[hid], draw_no=no))
     session.flush()
     out = plan_summary(session, plan.id)
