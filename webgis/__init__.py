@@ -59,6 +59,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     from webgis.buildings.views import bp as buildings_bp
     from webgis.coverage.views import bp as coverage_bp
     from webgis.demo.cli import demo_command
+    from webgis.inspections.views import bp as inspections_bp
     from webgis.map.api import bp as layers_bp
     from webgis.map.views import bp as map_bp
     from webgis.people.views import bp as people_bp
@@ -81,6 +82,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     app.register_blueprint(verification_bp)
     app.register_blueprint(sheets_bp)
     app.register_blueprint(routes_bp)
+    app.register_blueprint(inspections_bp)
     app.cli.add_command(demo_command)
     register_error_handlers(app)
     from webgis.auth.chrome import chrome_context

@@ -66,6 +66,9 @@ SHEET_ROLES = frozenset({"grid_leader", "village_admin", "town_admin", "police",
 # their spot-check sample with the same planner.
 ROUTE_ROLES = frozenset({"grid_leader", "liaison", "village_admin", "town_admin", "police", "station_admin",
                          "inspector"})
+# --- inspection and acceptance (检查验收) -------------------------------------------------
+# Design a spot check, record its field checks and read its evaluation report (绩效评估报告).
+INSPECT_ROLES = frozenset({"inspector", "town_admin"})
 
 # --- administration ----------------------------------------------------------------------
 USER_ADMIN_ROLES = frozenset({"town_admin"})
