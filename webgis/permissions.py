@@ -62,6 +62,18 @@ HISTORY_ROLES = frozenset({"grid_leader", "village_admin", "town_admin", "police
 # Print or download the pre-filled verification sheet (住户基础信息核对表) of a grid.
 SHEET_ROLES = frozenset({"grid_leader", "village_admin", "town_admin", "police", "station_admin"})
 
+# --- data exchange (webgis/exchange/) -------------------------------------------------------
+# Upload household/person lists (police register extracts, village lists) and commit them.
+IMPORT_ROLES = frozenset({"town_admin", "village_admin"})
+# The same list path, for the property company's owner/tenant lists of its own compounds (its grids).
+LIST_UPLOAD_ROLES = IMPORT_ROLES | frozenset({"property"})
+# Import villages, grids, buildings and roads from GeoPackage / Shapefile / GeoJSON.
+GEODATA_IMPORT_ROLES = frozenset({"town_admin"})
+# The monthly exchange with the police system (同增同减): export the delta, import theirs.
+POLICE_EXCHANGE_ROLES = frozenset({"town_admin", "station_admin"})
+# The data-quality page (duplicates, conflicts, stale, group rentals, impossible records).
+QUALITY_ROLES = frozenset({"town_admin", "village_admin", "grid_leader", "police", "station_admin"})
+
 # --- administration ----------------------------------------------------------------------
 USER_ADMIN_ROLES = frozenset({"town_admin"})
 AUDIT_VIEW_ROLES = frozenset({"town_admin"})
