@@ -259,7 +259,7 @@ def dry_run(session: Session, actor: writes.Actor, data: bytes, filename: str, s
 # --- the commit ---------------------------------------------------------------------------
 
 def _batch(session: Session, batch_id: int, lock: bool = False) -> ExchangeBatch:
-    q = select(ExchangeBatch).where(ExchangeBatch.id == batch_id, ExchangeBatch.kind == "person_list")
+    q = select(ExchangeBatch).where(ExchangeBatch.id == batch_id)
     b = session.execute(q.with_for_update() if lock else q).scalar_one_or_none()
     if b is None:
         raise NotFound("exchange_batch", batch_id)
