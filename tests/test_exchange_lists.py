@@ -213,3 +213,40 @@ def test_property_company_sees_only_its_own_grids(estate, make, db_session):
                  [2, "陈", make_id_number("320681", date(1979, 9, 9), 6), "", "", "", "阳光小区2幢1单元101室", ""]])
     r = lists.dry_run(db_session, actor(prop), data, "c.xlsx", "物业", MAPPING)
     assert (r["counts"]["new"], r["counts"]["review"]) == (1, 1)  # building 2 lies in grid 2
+
+
+def test_pages_upload_map_dry_run_commit(client, estate, db_session):
+    import re
+
+    from tests.conftest import csrf_token, login
+
+    login(client, "t_admin")
+    page = client.get("/exchange/")
+    assert page.status_code == 200 and "导入人员名单" in page.get_data(as_text=True)
+    token = csrf_token(client, "/exchange/")
+    idn = make_id_number("320681", date(1993, 3, 3), 8)
+    resp = client.post("/exchange/lists/upload", data={
+        "csrf_token": token, "source": "新港村名单",
+        "file": (io.BytesIO(xlsx([[1, "郑", idn, "", "", "", "阳光小区1幢1单元301室", ""]])), "名单.xlsx")},
+        content_type="multipart/form-data")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "对应列" in html
+    upload = re.search(r'name="token" value="([0-9a-f]+)"', html).group(1)
+    form = {"csrf_token": token, "token": upload, "source": "新港村名单",
+            **{f"col_{f}": col for f, col in MAPPING.items()}}
+    resp = client.post("/exchange/lists/dry-run", data=form)
+    assert resp.status_code == 302
+    batch_url = resp.headers["Location"]
+    report = client.get(batch_url).get_data(as_text=True)
+    assert "新增 1" in report and "确认导入" in report
+    resp = client.post(batch_url + "/commit", data={"csrf_token": token})
+    assert resp.status_code == 302
+    assert db_session.execute(select(Person).where(Person.id_number == idn)).scalar_one().name == "郑"
+
+
+def test_liaison_gets_no_exchange_page(client, estate, make):
+    from tests.conftest import login
+
+    make.user(estate["town"], role="liaison", username="lia", grids=[estate["grids"][0]])
+    login(client, "lia")
+    assert client.get("/exchange/").status_code == 404

@@ -71,6 +71,8 @@ LIST_UPLOAD_ROLES = IMPORT_ROLES | frozenset({"property"})
 GEODATA_IMPORT_ROLES = frozenset({"town_admin"})
 # The monthly exchange with the police system (同增同减): export the delta, import theirs.
 POLICE_EXCHANGE_ROLES = frozenset({"town_admin", "station_admin"})
+# The 数据交换 pages (lists, review queue, police exchange, batches).
+EXCHANGE_PAGE_ROLES = LIST_UPLOAD_ROLES | POLICE_EXCHANGE_ROLES
 # The data-quality page (duplicates, conflicts, stale, group rentals, impossible records).
 QUALITY_ROLES = frozenset({"town_admin", "village_admin", "grid_leader", "police", "station_admin"})
 

@@ -4,7 +4,8 @@ from flask_login import current_user
 from webgis.auth.totp import may_enrol
 from webgis.extensions import db
 from webgis.geo.models import Town
-from webgis.permissions import TARGET_VIEW_ROLES, USER_ADMIN_ROLES, may
+from webgis.permissions import (EXCHANGE_PAGE_ROLES, TARGET_VIEW_ROLES, USER_ADMIN_ROLES,
+                                may)
 
 
 def chrome_context() -> dict:
@@ -15,4 +16,5 @@ def chrome_context() -> dict:
     return {"town_name": town.name if town else "",
             "is_town_admin": may(current_user.role, USER_ADMIN_ROLES),
             "may_see_targets": may(current_user.role, TARGET_VIEW_ROLES),
+            "may_exchange": may(current_user.role, EXCHANGE_PAGE_ROLES),
             "may_enrol_totp": may_enrol(current_user)}

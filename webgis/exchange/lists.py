@@ -364,7 +364,7 @@ def batch_report(session: Session, batch_id: int, status: str | None = None, lim
     if status:
         q = q.where(ExchangeRow.status == status)
     rows = session.execute(q.order_by(ExchangeRow.row_no).limit(min(limit, 1000))).scalars().all()
-    return {"batch_id": b.id, "status": b.status, "source": b.source, "filename": b.filename, "counts": b.counts,
+    return {"batch_id": b.id, "kind": b.kind, "status": b.status, "source": b.source, "filename": b.filename, "counts": b.counts,
             "rows": [{"id": r.id, "row_no": r.row_no, "status": r.status, "reason": r.reason,
                       "name": r.data.get("name"), "address": r.data.get("address"), "household_id": r.household_id,
                       "grid_id": r.grid_id, "score": r.score, "candidates": r.candidates or [], "version": r.version}
