@@ -14,10 +14,11 @@ import io
 
 from webgis.auth.guards import roles_required
 from webgis.errors import DomainError, ValidationFailed
-from webgis.exchange import lists, police
+from webgis.exchange import exports, geodata, lists, police
 from webgis.exchange.schemas import FIELDS, REQUIRED, MappingInput, ReviewDecision
 from webgis.extensions import db
-from webgis.permissions import EXCHANGE_PAGE_ROLES, LIST_UPLOAD_ROLES, POLICE_EXCHANGE_ROLES, may
+from webgis.permissions import (EXCHANGE_PAGE_ROLES, EXPORT_ROLES, GEODATA_IMPORT_ROLES, LIST_UPLOAD_ROLES,
+                                POLICE_EXCHANGE_ROLES, may)
 from webgis.schemas import parse
 from webgis.writes import Actor
 
@@ -47,7 +48,8 @@ def index():
     actor = Actor.of(current_user)
     return render_template("exchange/index.html", batches=police.batches(db.session, actor),
                            kind_labels=KIND_LABELS, may_lists=may(actor.role, LIST_UPLOAD_ROLES),
-                           may_police=may(actor.role, POLICE_EXCHANGE_ROLES))
+                           may_police=may(actor.role, POLICE_EXCHANGE_ROLES),
+                           may_geodata=may(actor.role, GEODATA_IMPORT_ROLES), may_export=may(actor.role, EXPORT_ROLES))
 
 
 @bp.route("/lists/upload", methods=["POST"])
@@ -209,3 +211,76 @@ def police_import():
         flash(_errors_text(exc), "error")
         return redirect(url_for("exchange.index"))
     return redirect(url_for("exchange.batch", batch_id=out["batch_id"]))
+
+
+# --- geodata ---------------------------------------------------------------------------------
+
+@bp.route("/geodata/preview", methods=["POST"])
+@roles_required(*GEODATA_IMPORT_ROLES)
+def geodata_preview():
+    """Upload a geodata file and show its buildings on a map before anything is written."""
+    f = request.files.get("file")
+    if f is None or not f.filename:
+        flash("请选择GeoPackage、GeoJSON或压缩的Shapefile文件", "error")
+        return redirect(url_for("exchange.index"))
+    data = f.read(MAX_UPLOAD + 1)
+    zone = request.form.get("zone", type=int)
+    try:
+        if len(data) > MAX_UPLOAD:
+            raise ValidationFailed({"file": "文件超过64MB"})
+        p = geodata.preview(db.session, Actor.of(current_user), data, f.filename, zone)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_errors_text(exc), "error")
+        return redirect(url_for("exchange.index"))
+    token = secrets.token_hex(16)
+    (_upload_dir() / f"geo_{token}").write_bytes(data)
+    http_session[f"geo_{token}"] = [f.filename, zone]
+    return render_template("exchange/geodata.html", p=p, token=token, filename=f.filename)
+
+
+@bp.route("/geodata/commit", methods=["POST"])
+@roles_required(*GEODATA_IMPORT_ROLES)
+def geodata_commit():
+    """Write the previewed file's buildings (all or nothing)."""
+    token = request.form.get("token", "")
+    saved = http_session.pop(f"geo_{token}", None) if token.isalnum() else None
+    path = _upload_dir() / f"geo_{token}"
+    if saved is None or not path.exists():
+        flash("预览已过期，请重新上传", "error")
+        return redirect(url_for("exchange.index"))
+    try:
+        out = geodata.commit(db.session, Actor.of(current_user), path.read_bytes(), saved[0], saved[1])
+        flash(f"已导入{out['buildings']}栋楼栋（源坐标系EPSG:{out['epsg']}）", "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_errors_text(exc), "error")
+    finally:
+        path.unlink(missing_ok=True)
+    return redirect(url_for("exchange.index"))
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+@bp.route("/export/buildings.<fmt>")
+@roles_required(*EXPORT_ROLES)
+def export_buildings(fmt: str):
+    """楼栋及状态 for QGIS: GeoJSON or GeoPackage (no personal data: no password needed)."""
+    grid_id = request.args.get("grid_id", type=int)
+    actor = Actor.of(current_user)
+    if fmt == "geojson":
+        data, mime = exports.buildings_geojson(db.session, actor, grid_id), "application/geo+json"
+    elif fmt == "gpkg":
+        data, mime = exports.buildings_gpkg(db.session, actor, grid_id), "application/geopackage+sqlite3"
+    else:
+        abort(404)
+    return send_file(io.BytesIO(data), mimetype=mime, as_attachment=True, download_name=f"楼栋.{fmt}")
+
+
+@bp.route("/export/persons", methods=["POST"])
+@roles_required(*EXPORT_ROLES)
+def export_persons():
+    """实有人口 XLSX in a protected zip; the password is shown once."""
+    body, password, n = exports.persons_xlsx(db.session, Actor.of(current_user),
+                                             request.form.get("grid_id", type=int))
+    return _show_once({"zip": body, "password": password, "filename": "实有人口.zip", "counts": {"rows": n}})
