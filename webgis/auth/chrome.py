@@ -4,7 +4,7 @@ from flask_login import current_user
 from webgis.auth.totp import may_enrol
 from webgis.extensions import db
 from webgis.geo.models import Town
-from webgis.permissions import (EXCHANGE_PAGE_ROLES, TARGET_VIEW_ROLES, USER_ADMIN_ROLES,
+from webgis.permissions import (EXCHANGE_PAGE_ROLES, QUALITY_ROLES, TARGET_VIEW_ROLES, USER_ADMIN_ROLES,
                                 may)
 
 
@@ -17,4 +17,5 @@ def chrome_context() -> dict:
             "is_town_admin": may(current_user.role, USER_ADMIN_ROLES),
             "may_see_targets": may(current_user.role, TARGET_VIEW_ROLES),
             "may_exchange": may(current_user.role, EXCHANGE_PAGE_ROLES),
+            "may_quality": may(current_user.role, QUALITY_ROLES),
             "may_enrol_totp": may_enrol(current_user)}
