@@ -1,18 +1,18 @@
 -- name: same_id_two_rooms
 -- One person (one ID number) linked to two rooms at once.
-SELECT p.grid_id, r.household_id AS household_id, p.id AS person_id, p.name AS label
-  FROM person p JOIN residence r ON r.person_id = p.id AND r.end_date IS NULL
- WHERE p.status = 'active'
-   AND (SELECT count(DISTINCT r2.household_id) FROM residence r2
-         WHERE r2.person_id = p.id AND r2.end_date IS NULL) > 1;
+SELECT p.grid_id, x.household_id, p.id AS person_id, p.name AS label
+  FROM (SELECT r.person_id, r.household_id, count(*) OVER (PARTITION BY r.person_id) AS rooms
+          FROM residence r WHERE r.end_date IS NULL) x
+  JOIN person p ON p.id = x.person_id
+ WHERE x.rooms > 1 AND p.status = 'active';
 -- name: same_person_twice
 -- Two active records with the same name and birth date (a duplicate under another ID number).
-SELECT p.grid_id, (SELECT r.household_id FROM residence r WHERE r.person_id = p.id AND r.end_date IS NULL LIMIT 1)
-       AS household_id, p.id AS person_id, p.name || ' ' || p.birth_date AS label
-  FROM person p
- WHERE p.status = 'active' AND p.birth_date IS NOT NULL
-   AND EXISTS (SELECT 1 FROM person q WHERE q.town_id = p.town_id AND q.id <> p.id AND q.status = 'active'
-                  AND q.name = p.name AND q.birth_date = p.birth_date);
+SELECT d.grid_id, (SELECT r.household_id FROM residence r WHERE r.person_id = d.id AND r.end_date IS NULL LIMIT 1)
+       AS household_id, d.id AS person_id, d.name || ' ' || d.birth_date AS label
+  FROM (SELECT p.id, p.grid_id, p.name, p.birth_date,
+               count(*) OVER (PARTITION BY p.town_id, p.name, p.birth_date) AS n
+          FROM person p WHERE p.status = 'active' AND p.birth_date IS NOT NULL) d
+ WHERE d.n > 1;
 -- name: stale
 -- Rooms with residents not verified (police signature) for more than :stale_days days.
 SELECT h.grid_id, h.id AS household_id, NULL::integer AS person_id,
