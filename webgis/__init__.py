@@ -60,6 +60,8 @@ def create_app(config: object | dict | None = None) -> Flask:
     from webgis.coverage.views import bp as coverage_bp
     from webgis.demo.cli import demo_command
     from webgis.inspections.views import bp as inspections_bp
+    from webgis.exchange.views import bp as exchange_bp
+    from webgis.quality.views import bp as quality_bp
     from webgis.map.api import bp as layers_bp
     from webgis.map.views import bp as map_bp
     from webgis.people.views import bp as people_bp
@@ -79,6 +81,8 @@ def create_app(config: object | dict | None = None) -> Flask:
     app.register_blueprint(audit_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(visits_bp)
+    app.register_blueprint(exchange_bp)
+    app.register_blueprint(quality_bp)
     app.register_blueprint(verification_bp)
     app.register_blueprint(sheets_bp)
     app.register_blueprint(routes_bp)

@@ -11,3 +11,4 @@ from webgis.orgs.models import KeyAttention, Organisation  # noqa: F401
 from webgis.people.models import Person, Residence  # noqa: F401
 from webgis.routes.models import RoutePlan, RouteStop  # noqa: F401
 from webgis.visits.models import ChangeHistory, Verification, Visit  # noqa: F401
+from webgis.exchange.models import ExchangeBatch, ExchangeMapping, ExchangeRow  # noqa: F401

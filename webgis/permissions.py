@@ -69,6 +69,19 @@ ROUTE_ROLES = frozenset({"grid_leader", "liaison", "village_admin", "town_admin"
 # --- inspection and acceptance (检查验收) -------------------------------------------------
 # Design a spot check, record its field checks and read its evaluation report (绩效评估报告).
 INSPECT_ROLES = frozenset({"inspector", "town_admin"})
+# --- data exchange (webgis/exchange/) -------------------------------------------------------
+# Upload household/person lists (police register extracts, village lists) and commit them.
+IMPORT_ROLES = frozenset({"town_admin", "village_admin"})
+# The same list path, for the property company's owner/tenant lists of its own compounds (its grids).
+LIST_UPLOAD_ROLES = IMPORT_ROLES | frozenset({"property"})
+# Import villages, grids, buildings and roads from GeoPackage / Shapefile / GeoJSON.
+GEODATA_IMPORT_ROLES = frozenset({"town_admin"})
+# The monthly exchange with the police system (同增同减): export the delta, import theirs.
+POLICE_EXCHANGE_ROLES = frozenset({"town_admin", "station_admin"})
+# The 数据交换 pages (lists, review queue, police exchange, batches).
+EXCHANGE_PAGE_ROLES = LIST_UPLOAD_ROLES | POLICE_EXCHANGE_ROLES
+# The data-quality page (duplicates, conflicts, stale, group rentals, impossible records).
+QUALITY_ROLES = frozenset({"town_admin", "village_admin", "grid_leader", "police", "station_admin"})
 
 # --- administration ----------------------------------------------------------------------
 USER_ADMIN_ROLES = frozenset({"town_admin"})

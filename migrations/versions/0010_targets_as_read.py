@@ -29,7 +29,7 @@ def upgrade():
 
 # What the earlier revisions applied, restored on downgrade. The SQL of 0002 / 0005 is read by
 # the names those revisions read (the lead maps them to their frozen per-revision files).
-EARLIER = ("status.sql", "coverage.sql")
+EARLIER = ("0002_status.sql", "0005_coverage.sql")
 
 
 def downgrade():

@@ -4,7 +4,8 @@ from flask_login import current_user
 from webgis.auth.totp import may_enrol
 from webgis.extensions import db
 from webgis.geo.models import Town
-from webgis.permissions import INSPECT_ROLES, TARGET_VIEW_ROLES, USER_ADMIN_ROLES, VERIFY_ROLES, may
+from webgis.permissions import (EXCHANGE_PAGE_ROLES, INSPECT_ROLES, QUALITY_ROLES, TARGET_VIEW_ROLES,
+                                USER_ADMIN_ROLES, VERIFY_ROLES, may)
 
 
 def chrome_context() -> dict:
@@ -17,4 +18,6 @@ def chrome_context() -> dict:
             "may_see_targets": may(current_user.role, TARGET_VIEW_ROLES),
             "may_verify": may(current_user.role, VERIFY_ROLES),
             "may_inspect": may(current_user.role, INSPECT_ROLES),
+            "may_exchange": may(current_user.role, EXCHANGE_PAGE_ROLES),
+            "may_quality": may(current_user.role, QUALITY_ROLES),
             "may_enrol_totp": may_enrol(current_user)}

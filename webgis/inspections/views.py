@@ -5,7 +5,7 @@ from datetime import datetime
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from webgis.api import json_body
+from webgis.inputs import json_object
 from webgis.audit import services as audit
 from webgis.auth.guards import roles_required
 from webgis.coverage.queries import CST
@@ -55,7 +55,7 @@ def grids():
 @roles_required(*ROLES)
 def create():
     """Create a spot check (a retried submission is applied once)."""
-    data = parse(PlanInput, json_body())
+    data = parse(PlanInput, json_object())
     out = services.create_plan(db.session, Actor.of(current_user), data)
     return jsonify(out), 201 if out["applied"] else 200
 
@@ -95,7 +95,7 @@ def check_json(spot_check_id: int):
 @roles_required(*ROLES)
 def record(spot_check_id: int):
     """Record the items of one household's check."""
-    data = parse(CheckInput, json_body())
+    data = parse(CheckInput, json_object())
     out = services.record_check(db.session, Actor.of(current_user), spot_check_id, data)
     return jsonify(out), 201 if out["applied"] else 200
 

@@ -2,7 +2,8 @@
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask_login import current_user
 
-from webgis.api import ApiError, json_body
+from webgis.api import ApiError
+from webgis.inputs import json_object
 from webgis.auth.guards import roles_required
 from webgis.extensions import db
 from webgis.permissions import ROUTE_ROLES
@@ -57,7 +58,7 @@ def candidates():
 @roles_required(*ROLES)
 def plan():
     """Compute the walk (nothing saved)."""
-    data = parse(PlanInput, json_body())
+    data = parse(PlanInput, json_object())
     return jsonify(services.plan(db.session, Actor.of(current_user), data))
 
 
@@ -65,7 +66,7 @@ def plan():
 @roles_required(*ROLES)
 def save():
     """Save a plan; a retried submission (same client UUID) is applied once."""
-    data = parse(SavePlanInput, json_body())
+    data = parse(SavePlanInput, json_object())
     result = services.save_plan(db.session, Actor.of(current_user), data)
     return jsonify(result), 201 if result["applied"] else 200
 
