@@ -21,7 +21,7 @@ def test_building_detail_with_masked_residents(client, small_town):
     names = [r["name"] for r in hh["residents"]]
     assert names == ["王建国", "李秀英"]  # head of household first
     head = hh["residents"][0]
-    assert head["relation_label"] == "户主" and head["gender_label"] == "男"
+    assert head["relation_label"] == "户主" and head["gender_label"] == "女"  # 11010519491231002X: 17th digit even
     assert head["id_number"] == "110105********002X"
     assert head["phone"] == "138****5678"
     text = resp.get_data(as_text=True)

@@ -127,7 +127,9 @@ def test_same_seed_same_sample_and_strata_floors(client, area):
     assert all(n >= 1 for n in per_grid.values())
     l1, l2 = area["leaders"]
     assert per_leader[l1.id] >= sampling.leader_floor(46) and per_leader[l2.id] >= sampling.leader_floor(12) == 9
-    assert body["route_url"] == "/routes/new?buildings=" + ",".join(str(b) for b in body["buildings"])
+    assert sorted(b for r in body["routes"] for b in map(int, r["url"].split("buildings=")[1].split(","))) \
+        == body["buildings"]
+    assert all(r["url"].startswith(f"/routes/plan?grid={r['grid_id']}&buildings=") for r in body["routes"])
     # A retried submission is applied once.
     again = post("/api/inspections", {"client_uuid": str(uuid.uuid4()), "title": "x", "grid_ids": [-1]})
     assert again.status_code == 400
@@ -243,10 +245,10 @@ def test_report_numbers_by_hand_and_encrypted_export(client, area, db_session):
     assert "95.2%" in html and "77.8%–99.1%" in html and "号码已换" in html
     token = csrf_token(client, f"/inspections/{plan['id']}/report")
     resp = client.post(f"/inspections/{plan['id']}/report/export",
-                       data={"csrf_token": token, "password": "Geheim#2026", "password_confirm": "Geheim#2026"})
+                       data={"csrf_token": token})
     assert resp.status_code == 200 and resp.mimetype == "application/zip"
     with pyzipper.AESZipFile(io.BytesIO(resp.data)) as zf:
-        zf.setpassword(b"Geheim#2026")
+        zf.setpassword(resp.headers["X-Document-Password"].encode())
         wb = load_workbook(io.BytesIO(zf.read(zf.namelist()[0])))
     row = list(wb["一致率-网格"].iter_rows(min_row=2, values_only=True))[0]
     assert row[3:6] == (21, 20, 95.2)

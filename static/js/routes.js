@@ -216,7 +216,16 @@
     var outline = L.geoJSON(data.geometry, { style: { color: "#0b1f3a", weight: 2, fill: false, dashArray: "6 4" } }).addTo(gridLayer);
     map.fitBounds(outline.getBounds(), { padding: [20, 20] });
     state.buildings = data.buildings;
-    data.buildings.forEach(function (b) { if (b.selected) state.selected[b.building_id] = true; });
+    // ?buildings=1,2,3 (e.g. a spot check's sample) replaces the default pre-selection.
+    var wanted = (new URLSearchParams(window.location.search).get("buildings") || "").split(",")
+      .map(Number).filter(function (n) { return n > 0; });
+    if (wanted.length) {
+      var known = {};
+      data.buildings.forEach(function (b) { known[b.building_id] = true; });
+      wanted.forEach(function (id) { if (known[id]) state.selected[id] = true; });
+    } else {
+      data.buildings.forEach(function (b) { if (b.selected) state.selected[b.building_id] = true; });
+    }
     state.station = { lon: data.station.lon, lat: data.station.lat, label: data.station.label };
     state.resume = data.resume;
     var resume = document.getElementById("start-resume-label");

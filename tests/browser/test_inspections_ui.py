@@ -42,8 +42,8 @@ def test_design_check_on_phone_and_report(live_server, chromium, artifacts, clea
     page.wait_for_url(re.compile(r".*/inspections/\d+$"), timeout=30000)
     page.wait_for_selector("#sample-map .leaflet-interactive", timeout=20000)
     page.screenshot(path=str(artifacts / "inspections_plan_desktop.png"), full_page=True)
-    route = page.get_by_text("规划路线").get_attribute("href")
-    assert re.fullmatch(r"/routes/new\?buildings=\d+(,\d+)*", route)
+    route = page.get_by_text("规划路线").first.get_attribute("href")
+    assert re.fullmatch(r"/routes/plan\?grid=\d+&buildings=\d+(,\d+)*", route)
     rows = page.locator("main table").nth(1).locator("tbody tr")
     assert rows.count() >= 20
     check_url = page.get_by_text("实地核查").first.get_attribute("href")

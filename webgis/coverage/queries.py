@@ -28,8 +28,8 @@ HEAT_LAYERS = {"unvisited": "未采集楼栋", "links": "人房关联缺口", "o
 HEAT_MIN_ZOOM, HEAT_MAX_ZOOM, HEAT_POINT_ZOOM = 9, 22, 16
 HEAT_MAX_CELLS = 4000
 # The reasons of the re-visit list (coverage_revisit), in the order the list shows them.
-REVISIT_REASONS = {"returned": "民警退回重访", "refused": "拒绝配合（待民警处理）", "nobody_home": "敲不开门",
-                   "not_visited": "未走访"}
+REVISIT_REASONS = {"returned": "民警退回重访", "spot_check_mismatch": "抽查不一致", "refused": "拒绝配合（待民警处理）",
+                   "nobody_home": "敲不开门", "not_visited": "未走访"}
 # Why a subject must carry an attention level (coverage_attention_subject.reasons).
 ATTENTION_REASONS = {"rental_house": "出租房", "floating": "流动人口", "legal_entity": "法人单位",
                      "activity_site": "产业活动场所", "individual": "个体工商户", "social_org": "社会组织",

@@ -53,10 +53,3 @@ def report_workbook(rep: dict, exported_by: str, exported_at) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-def protected_zip(member_name: str, data: bytes, password: str) -> bytes:
-    """The one call of the password-protected zip (the lead swaps in the shared helper here)."""
-    from webgis.coverage.export import encrypted_zip
-
-    return encrypted_zip(member_name, data, password)

@@ -242,11 +242,19 @@ def plan_summary(session: Session, plan_id: int) -> dict:
                "lon": lon, "lat": lat}
               for sc, b, h, gname, vname, lon, lat, leader in rows]
     buildings = sorted({s["building_id"] for s in sample})
+    by_grid: dict[int, dict] = {}
+    for s in sample:
+        by_grid.setdefault(s["grid_id"], {"grid": s["grid"], "buildings": set()})["buildings"].add(s["building_id"])
+    # The route planner (webgis/routes/) plans one grid's walk: one link per grid of the sample,
+    # its sampled buildings pre-selected.
+    routes = [{"grid_id": gid, "grid": g["grid"], "count": len(g["buildings"]),
+               "url": f"/routes/plan?grid={gid}&buildings=" + ",".join(str(b) for b in sorted(g["buildings"]))}
+              for gid, g in sorted(by_grid.items())]
     return {"id": plan.id, "title": plan.title, "seed": plan.seed, "design": plan.design,
             "grid_ids": plan.grid_ids, "village_ids": plan.village_ids, "population": plan.population,
             "sample_size": plan.sample_size, "created_at": plan.created_at.isoformat() if plan.created_at else None,
             "created_by": plan.created_by, "status": plan.status, "sample": sample, "buildings": buildings,
-            "route_url": "/routes/new?buildings=" + ",".join(str(b) for b in buildings)}
+            "routes": routes}
 
 
 def list_plans(session: Session) -> list[dict]:

@@ -112,17 +112,12 @@ def report(plan_id: int):
 @bp.route("/inspections/<int:plan_id>/report/export", methods=["POST"])
 @roles_required(*ROLES)
 def report_export(plan_id: int):
-    """The report as XLSX in a password-protected AES zip."""
-    from webgis.coverage.export import MIN_PASSWORD
+    """The report as XLSX in an AES zip under a generated password shown once (webgis/exports.py)."""
+    from webgis import exports
 
-    password = request.form.get("password", "")
-    if len(password) < MIN_PASSWORD or password != request.form.get("password_confirm", ""):
-        flash(f"请设置文档密码（至少 {MIN_PASSWORD} 位，两次一致）：含个人信息的文件一律加密", "error")
-        return redirect(url_for("inspections.report", plan_id=plan_id))
     rep = results.report(db.session, plan_id)
     now = datetime.now(CST)
     body = export.report_workbook(rep, current_user.display_name, now)
-    audit.export("spot_check_report", len(rep["mismatches"]), {"plan": plan_id}, format="zip", encrypted=True)
     stem = f"绩效评估报告_{rep['plan']['title']}_{now:%Y%m%d}"
-    return send_file(io.BytesIO(export.protected_zip(f"{stem}.xlsx", body, password)), mimetype="application/zip",
-                     as_attachment=True, download_name=f"{stem}.zip")
+    return exports.response(exports.protect(f"{stem}.xlsx", body, object_type="spot_check_report",
+                                            count=len(rep["mismatches"]), filters={"plan": plan_id}))

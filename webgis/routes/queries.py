@@ -1,41 +1,26 @@
 """What is still to visit, and what a stop of a route holds (reads only, under row-level security)."""
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from webgis.buildings import address
 from webgis.buildings.models import Building, Household
+from webgis.coverage.models import coverage_revisit
 from webgis.geo.models import Grid, Village
-from webgis.visits.models import Verification
 
 # Why a household is on the re-visit list (the words of the stop list).
-REASONS = {"not_visited": "未走访", "nobody_home": "上次无人在家", "refused": "上次拒绝", "returned": "民警退回重访"}
+REASONS = {"not_visited": "未走访", "nobody_home": "上次无人在家", "refused": "上次拒绝", "returned": "民警退回重访",
+           "spot_check_mismatch": "抽查不一致"}
 
 
 def revisit_households(session: Session, grid_ids: list[int] | None = None, building_ids: list[int] | None = None):
-    """Return (household_id, building_id, grid_id, reason) of the households still to visit.
-
-    Not visited, nobody home or refused at the last visit, or returned by the police (latest
-    verification 'disputed' after the last visit). The one query of the re-visit list: it is
-    to be replaced by the SQL view `coverage_revisit` (issue 8) when that is merged.
-    """
-    latest = (select(Verification.outcome, Verification.verified_at)
-              .where(Verification.household_id == Household.id)
-              .order_by(Verification.verified_at.desc(), Verification.id.desc()).limit(1)
-              .lateral("latest"))
-    returned = and_(latest.c.outcome == "disputed", latest.c.verified_at >= Household.last_visit_at)
-    reason = case((Household.last_visit_result.is_(None), literal("not_visited")),
-                  (returned, literal("returned")),
-                  else_=Household.last_visit_result)
-    q = (select(Household.id, Household.building_id, Household.grid_id, reason.label("reason"))
-         .join(Building, Building.id == Household.building_id)
-         .outerjoin(latest, literal(True))
-         .where(Household.status != "demolished", Building.status != "demolished",
-                or_(Household.last_visit_result.is_(None),
-                    Household.last_visit_result.in_(("nobody_home", "refused")), returned)))
+    """Return (household_id, building_id, grid_id, reason) of the households still to visit: the
+    grid's re-visit list, the SQL view `coverage_revisit` (webgis/sql/0010_targets.sql, 0015)."""
+    r = coverage_revisit.c
+    q = select(r.household_id, r.building_id, r.grid_id, r.reason)
     if grid_ids is not None:
-        q = q.where(Household.grid_id.in_(grid_ids))
+        q = q.where(r.grid_id.in_(grid_ids))
     if building_ids is not None:
-        q = q.where(Household.building_id.in_(building_ids))
+        q = q.where(r.building_id.in_(building_ids))
     return session.execute(q).all()
 
 
