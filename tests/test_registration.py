@@ -282,7 +282,7 @@ def test_history_trigger_writes_every_domain_table(db_session):
         "SELECT event_object_table FROM information_schema.triggers WHERE trigger_name LIKE '%change_history'"
     )).scalars())
     assert triggers == {"building", "household", "person", "residence", "organisation", "key_attention", "visit",
-                        "verification"}
+                        "verification", "route_plan", "route_stop"}
 
 
 def test_app_role_cannot_write_history(db_session, town):

@@ -23,8 +23,14 @@ VRP_LEVEL = 5  # VROOM's exploration level (1-5)
 SCALE = 10  # matrices are integers: decimetres
 
 
+FAST_TSP_MAX = 32_000  # fast-tsp takes distances up to 65,535; the open walk's constant needs headroom
+
+
 def _int_matrix(distance: np.ndarray) -> np.ndarray:
-    return np.rint(distance * SCALE).astype(np.int64)
+    """Integer matrix for fast-tsp: decimetres, or coarser when the walk is long."""
+    top = float(distance.max()) if distance.size else 0.0
+    factor = min(SCALE, FAST_TSP_MAX / top) if top > 0 else SCALE
+    return np.rint(distance * factor).astype(np.int64)
 
 
 def tour_length(distance: np.ndarray, order: list[int], closed: bool) -> float:
