@@ -87,7 +87,8 @@ def _post(client, username):
 
 
 def test_a_building_registered_on_the_map_is_shown_as_new(client, people, db_session):
-    """登记新楼栋 from the map's draw bar: the tile colour reads collection_status, which must be 新增."""
+    """登记新楼栋 from the map's draw bar: the building is 新建 (the 新增 badge) and, with no room
+    visited yet, 未走访 (revision 0010: 新增 is a badge, not a collection state)."""
     import uuid
 
     from webgis.buildings.models import Building
@@ -100,7 +101,7 @@ def test_a_building_registered_on_the_map_is_shown_as_new(client, people, db_ses
     assert resp.status_code == 201, resp.get_json()
     db_session.expire_all()
     b = db_session.get(Building, resp.get_json()["id"])
-    assert (b.status, b.collection_status) == ("new", "new")
+    assert (b.status, b.collection_status) == ("new", "not_visited")
 
 
 def test_a_room_added_to_a_verified_building_makes_it_unverified(client, people, small_town, make, db_session):

@@ -191,7 +191,7 @@ def test_the_revisit_list_of_a_grid(admin, town, db_session):
     h = town["households"]
     data = admin.get(f"/api/coverage/grids/{ga.id}").get_json()["revisit"]
     assert data["total"] == 3
-    assert data["counts"] == {"returned": 1, "refused": 1, "nobody_home": 1, "not_visited": 0}
+    assert data["counts"] == {"returned": 1, "spot_check_mismatch": 0, "refused": 1, "nobody_home": 1, "not_visited": 0}
     rows = {r["household_id"]: r for r in data["rows"]}
     assert rows[h["ha2"].id]["reason"] == "nobody_home" and rows[h["ha2"].id]["attempts"] == 2
     assert rows[h["ha2"].id]["since"].startswith(day(20).date().isoformat())

@@ -1,4 +1,4 @@
-"""the re-visit list holds the households a spot check found not matching the platform
+"""the re-visit list holds the households a spot check found not matching the platform; history ignores surveyed_at
 
 Revision ID: 0015_revisit_spot_checks
 Revises: 0014_spot_checks
@@ -44,6 +44,16 @@ def upgrade():
     op.execute(read("0015_revisit_spot_checks.sql"))
 
 
+HISTORY_IGNORED_0009 = """
+CREATE OR REPLACE FUNCTION gc_history_ignored() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT ARRAY['version', 'updated_at', 'created_at', 'geom_3857', 'footprint_3857',
+               'last_visit_at', 'last_visit_result', 'verified_at', 'collection_status']
+$$
+"""
+
+
 def downgrade():
+    op.execute(HISTORY_IGNORED_0009)
     op.execute("DROP VIEW coverage_revisit")
     op.execute(VIEW_0010)

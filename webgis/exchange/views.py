@@ -153,6 +153,8 @@ def resolve(row_id: int):
     except DomainError as exc:
         db.session.rollback()
         flash(_errors_text(exc), "error")
+    if batch_id is None:  # no batch named (a hand-made request): back to the exchange page
+        return redirect(url_for("exchange.index"))
     return redirect(url_for("exchange.batch", batch_id=batch_id, status="review"))
 
 
