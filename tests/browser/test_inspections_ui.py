@@ -46,15 +46,19 @@ def test_design_check_on_phone_and_report(live_server, chromium, artifacts, clea
     assert re.fullmatch(r"/routes/plan\?grid=\d+&buildings=\d+(,\d+)*", route)
     rows = page.locator("main table").nth(1).locator("tbody tr")
     assert rows.count() >= 20
-    check_url = page.get_by_text("实地核查").first.get_attribute("href")
+    # The household checked in the field: the first sampled one with a resident who has a phone.
+    check_urls = [a.get_attribute("href") for a in page.get_by_text("实地核查").all()[:15]]
     plan_url = page.url
 
     phone = chromium.new_context(viewport=PHONE, locale="zh-CN", device_scale_factor=2, is_mobile=True, has_touch=True)
     mobile = phone.new_page()
     guard.attach(mobile)
     _login(mobile, live_server)
-    mobile.goto(f"{live_server}{check_url}")
-    mobile.wait_for_selector(".check-item")
+    for check_url in check_urls:
+        mobile.goto(f"{live_server}{check_url}")
+        mobile.wait_for_selector(".check-item")
+        if mobile.locator(".check-item", has=mobile.locator("text=联系电话")).count():
+            break
     for radio in mobile.locator(".check-item input[value=yes], .check-item input[value=present]").all():
         radio.check()
     phone_card = mobile.locator(".check-item", has=mobile.locator("text=联系电话")).first
