@@ -42,15 +42,19 @@
     return String(value);
   }
 
-  function pad(n) { return n < 10 ? "0" + n : String(n); }
 
   /** Format an ISO timestamp as local "YYYY-MM-DD HH:mm" (or the date only). */
   function formatTime(iso, dateOnly) {
     if (!iso) return null;
     var d = new Date(iso);
     if (isNaN(d.getTime())) return iso;
-    var day = d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
-    return dateOnly ? day : day + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
+    // The campaign's clock is China Standard Time, whatever the device's own time zone says.
+    var p = {};
+    new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
+      day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false })
+      .formatToParts(d).forEach(function (x) { p[x.type] = x.value; });
+    var day = p.year + "-" + p.month + "-" + p.day;
+    return dateOnly ? day : day + " " + (p.hour === "24" ? "00" : p.hour) + ":" + p.minute;
   }
 
   /** A random RFC 4122 version-4 UUID (crypto.randomUUID needs a secure context; this does not). */
