@@ -237,3 +237,4 @@ def test_spot_checks_and_coverage_figures_after_load(loaded, small):
     assert scalar(cur, """SELECT count(*) FROM coverage_gap WHERE town_id = %s AND kind = 'unlinked_person'
                            AND building_id IS NOT NULL""", town) > 0
     assert scalar(cur, "SELECT count(*) FROM coverage_gap WHERE town_id = %s AND kind = 'orphan_room'", town) > 0
+
