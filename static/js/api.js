@@ -88,8 +88,9 @@
   ApiError.prototype = Object.create(Error.prototype);
 
   function request(method, url, body, signal) {
+    // High priority: a user's own request goes ahead of queued map tiles (low priority).
     var opts = { method: method, credentials: "same-origin", headers: { Accept: "application/json" },
-                 signal: signal };
+                 signal: signal, priority: "high" };
     if (body !== undefined) {
       opts.headers["Content-Type"] = "application/json";
       opts.headers["X-CSRFToken"] = csrfToken();

@@ -84,6 +84,16 @@
    */
   function restyle(layer) {
     if (!layer._map) return;
+    var keys = Object.keys(layer._tiles);
+    var drawn = keys.filter(function (k) { return layer._tiles[k].loaded; });
+    if (drawn.length < keys.length) {
+      // Tiles still on their way are drawn with the styles of the moment they arrive: only
+      // the drawn ones are fetched again (opening the map at a grid fetched every grid tile
+      // twice: once as the page loaded, once when the choropleth muted the grid fill).
+      drawn.forEach(function (k) { layer._removeTile(k); });
+      layer._update();
+      return;
+    }
     layer._removeAllTiles();
     layer._tileZoom = undefined;
     layer._setView(layer._map.getCenter(), layer._map.getZoom());

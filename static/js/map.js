@@ -84,7 +84,9 @@
 
   /** Fetch JSON from the app; reject with the message of the API's error shape. */
   function getJSON(url, signal) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" }, signal: signal })
+    // High priority: ahead of the map's tiles (fetched at low priority, webgis/map/page.py).
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" }, signal: signal,
+                        priority: "high" })
       .then(function (resp) {
         return resp.json().catch(function () { return null; }).then(function (body) {
           if (resp.ok && body) return body;
