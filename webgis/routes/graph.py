@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from shapely import STRtree
 from shapely.geometry import LineString, Point
 from shapely.ops import substring
@@ -105,6 +105,7 @@ class WalkGraph:
     nodes: int
     graph: object = None
     edge_of: dict = field(default_factory=dict)  # (u, v) -> shortest segment between them
+    node_xy: np.ndarray = None  # (nodes, 2) metres
 
     @classmethod
     def build(cls, lines: list[LineString]) -> "WalkGraph":
@@ -124,7 +125,7 @@ class WalkGraph:
         m = len(segs)
         ends = np.column_stack((inverse[:m], inverse[m:]))
         lengths = shapely.length(segs)
-        g = cls(segs, ends, lengths, len(keys))
+        g = cls(segs, ends, lengths, len(keys), node_xy=keys * NODE_GRID_M)
         for i in np.argsort(lengths):
             u, v = ends[i]
             g.edge_of.setdefault((min(u, v), max(u, v)), int(i))
@@ -148,6 +149,31 @@ class WalkGraph:
         for i, s, d in zip(src, seg, dist):
             out[i] = Snap(int(s), float(self.segments[s].project(pts[i])), float(d), bool(d > SNAP_M))
         return out
+
+
+def wider_may_join(m: "Matrix", margin: float) -> bool:
+    """Whether reading the roads farther out could join a stop cut off from the start (point 0).
+
+    Roads are read whole when they cross the read area, so a network component lying entirely
+    inside it is complete: nothing farther out touches it. Only when both the start's component
+    and some cut-off stop's reach beyond the area can a wider read join them (a distant bridge).
+    """
+    g = m.graph
+    if g.graph is None or m.snaps[0].segment is None:
+        return False
+    _n, label = connected_components(g.graph, directed=False)
+    lo = m.points.min(axis=0) - 0.95 * margin
+    hi = m.points.max(axis=0) + 0.95 * margin
+    outside = ((g.node_xy < lo) | (g.node_xy > hi)).any(axis=1)
+    open_components = set(np.unique(label[outside]).tolist())
+
+    def component(k: int) -> int:
+        return int(label[g.ends[m.snaps[k].segment][0]])
+
+    if component(0) not in open_components:
+        return False
+    return any(component(k) in open_components for k, sn in enumerate(m.snaps)
+               if sn.segment is not None and not np.isfinite(m.distance[0, k]))
 
 
 @dataclass
