@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, shape
-from sqlalchemy import func, null, select
+from geoalchemy2 import Geography
+from sqlalchemy import cast, func, null, select
 from sqlalchemy.orm import Session
 
 from webgis import writes
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 # A visit is "much shorter than usual" when it followed the visitor's previous visit of the
 # day after less than this share of the visitor's median gap between visits.
 SHORT_VISIT_SHARE = 1 / 3
+# A visit is "recorded far from the building" when the phone's position, even moved towards the
+# building by its accuracy radius, is still more than this from the footprint (geodesic metres).
+# 150 m: a few doors down a lane is normal (a fix indoors is often 20–60 m off), a street away is not.
+FAR_VISIT_M = 150.0
 
 
 # --- designing a spot check -------------------------------------------------------------
@@ -128,6 +133,25 @@ def short_visit_households(session: Session, household_ids: list[int]) -> list[i
     return list(session.execute(q).scalars())
 
 
+def far_visit_households(session: Session, household_ids: list[int]) -> list[int]:
+    """Households whose latest visit was recorded far from the building (FAR_VISIT_M, accuracy allowed).
+
+    Distance from the visit's point to the building's footprint (its point if it has none) on the
+    WGS 84 spheroid (`ST_Distance` of geography), minus the fix's accuracy radius. A latest visit
+    without a position is never picked: it says nothing either way.
+    """
+    latest = (select(Visit.household_id, Visit.building_id, Visit.geom, Visit.accuracy_m)
+              .where(Visit.household_id.in_(household_ids))
+              .order_by(Visit.household_id, Visit.visited_at.desc(), Visit.id.desc())
+              .distinct(Visit.household_id).subquery())
+    footprint = func.coalesce(Building.geom, Building.geom_pt)
+    metres = func.ST_Distance(cast(latest.c.geom, Geography), cast(footprint, Geography))
+    q = (select(latest.c.household_id).join(Building, Building.id == latest.c.building_id)
+         .where(latest.c.geom.is_not(None), metres - func.coalesce(latest.c.accuracy_m, 0) > FAR_VISIT_M)
+         .order_by(latest.c.household_id))
+    return list(session.execute(q).scalars())
+
+
 def only_verified_grids(session: Session, grid_ids: list[int]) -> list[int]:
     """Grids where every recorded visit is 核对无误 (nothing ever changed: worth a look)."""
     q = (select(Visit.grid_id).where(Visit.grid_id.in_(grid_ids)).group_by(Visit.grid_id)
@@ -202,6 +226,10 @@ def create_plan(session: Session, actor: writes.Actor, data: PlanInput) -> dict:
         for h in sampling.pick([h for s in strata if s.grid_id in ov for h in s.households if h not in picks],
                                data.targeted_count, seed, 2):
             picks[h] = "only_verified"
+    if "far_visit" in data.targeted:
+        for h in sampling.pick([h for h in far_visit_households(session, all_ids) if h not in picks],
+                               data.targeted_count, seed, 3):
+            picks[h] = "far_visit"
     plan = SpotCheckPlan(town_id=actor.town_id, created_by=actor.user_id, title=data.title,
                          area=from_shape(geom, 4326) if geom is not None else None,
                          village_ids=sorted(set(data.village_ids)), grid_ids=grids, design=design, seed=seed,
