@@ -91,6 +91,20 @@ def test_matrix_follows_the_roads_across_a_river_only_by_the_bridge(net, make, d
     assert m2.distance[0, 1] < 350
 
 
+def test_a_stop_by_a_stray_path_is_walked_from_the_street_within_reach(net, make, db_session):
+    start, house = (121.6012, 31.8005), (121.6013, 31.8030)  # the house is 28 m east of the west bank
+    m0, pts = _matrix(db_session, [start, house])
+    assert m0.snaps[1].connector == pytest.approx(28.4, abs=1)
+    # A compound path 19 m east of the house that meets no street: the nearest segment, but a fragment.
+    _road(make, net["town"], [(121.6015, 31.8028), (121.6015, 31.8032)], kind="path")
+    m, _ = _matrix(db_session, [start, house])
+    assert np.isfinite(m.distance[0, 1]) and m.distance[0, 1] == pytest.approx(m0.distance[0, 1], abs=0.5)
+    assert m.snaps[1].connector == pytest.approx(m0.snaps[1].connector) and not m.snaps[1].fallback
+    # The island's house has no street within reach: it stays cut off (and is listed as unreachable).
+    m2, _ = _matrix(db_session, [start, (121.6175, 31.8262)])
+    assert m2.snaps[1].segment is not None and not np.isfinite(m2.distance[0, 1])
+
+
 def test_one_day_visits_every_stop_once(client, net):
     post = _api(client, "leader_r")
     stops = net["west"] + net["east"]

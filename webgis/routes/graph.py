@@ -3,11 +3,14 @@
 Per request, the roads around the stops are read from PostGIS in the local UTM zone (metres),
 noded with GEOS snap-rounding (`shapely.union_all(grid_size=...)` splits lines at every
 crossing and joins T-junctions closer than the grid size) and turned into a sparse graph;
-`scipy.sparse.csgraph.dijkstra` then gives every stop-to-stop walking distance. Measured faster
-than pgRouting's `pgr_dijkstraCostMatrix` on the same graph (docs/routes.md, bench/routes.py).
+`scipy.sparse.csgraph.dijkstra` then gives every stop-to-stop walking distance. pgRouting's
+`pgr_dijkstraCostMatrix` would need the noded graph in a table first; loading it took longer than
+the whole scipy step (docs/routes.md, bench/routes.py).
 
 Each stop is snapped to its nearest road segment; the straight connector from the building to
-that segment is walked too. A stop with no road within `SNAP_M` is still attached to its nearest
+that segment is walked too. A stop whose nearest segment is a fragment not joined to the start's
+network (a compound path meeting no street) is snapped to the start's network instead when a
+segment of it lies within `SNAP_M`. A stop with no road within `SNAP_M` is still attached to its nearest
 road up to `FALLBACK_M`, and marked `fallback` (the connector is a straight line, not a path);
 beyond that, or in a part of the network not joined to the start, it is unreachable.
 """
@@ -139,7 +142,8 @@ class WalkGraph:
         return g
 
     def snap(self, points: np.ndarray) -> list[Snap]:
-        """Snap each point to its nearest segment (within FALLBACK_M; fallback beyond SNAP_M)."""
+        """Snap each point to its nearest segment (within FALLBACK_M; fallback beyond SNAP_M), off
+        fragments not joined to point 0's network where that network is within SNAP_M."""
         if not self.segments:
             return [Snap(None) for _ in points]
         tree = STRtree(self.segments)
@@ -148,7 +152,31 @@ class WalkGraph:
         out = [Snap(None) for _ in points]
         for i, s, d in zip(src, seg, dist):
             out[i] = Snap(int(s), float(self.segments[s].project(pts[i])), float(d), bool(d > SNAP_M))
+        if out[0].segment is not None:
+            self._onto_network_of(out, 0, tree, pts)
         return out
+
+    def _onto_network_of(self, snaps: list[Snap], anchor: int, tree: STRtree, pts: np.ndarray) -> None:
+        """Move stops snapped onto a fragment not joined to the anchor's network (a path in a
+        compound that meets no street) to the nearest segment of the anchor's network within
+        SNAP_M, if there is one: the connector is then walked as for any stop. Farther than
+        that, the stop stays where it is, and is unreachable (a river with no bridge)."""
+        _n, label = connected_components(self.graph, directed=False)
+        seg_label = label[self.ends[:, 0]]
+        home = seg_label[snaps[anchor].segment]
+        away = [i for i, sn in enumerate(snaps) if sn.segment is not None and seg_label[sn.segment] != home]
+        if not away:
+            return
+        src, seg = tree.query(pts[away], predicate="dwithin", distance=SNAP_M)
+        best: dict[int, tuple[float, int]] = {}
+        for k, s in zip(src, seg):
+            if seg_label[s] != home:
+                continue
+            d = float(shapely.distance(pts[away[k]], self.segments[s]))
+            if away[k] not in best or d < best[away[k]][0]:
+                best[away[k]] = (d, int(s))
+        for i, (d, s) in best.items():
+            snaps[i] = Snap(s, float(self.segments[s].project(pts[i])), d, False)
 
 
 def wider_may_join(m: "Matrix", margin: float) -> bool:
