@@ -5,7 +5,9 @@ Index 0 of every matrix is the start. fast-tsp solves closed symmetric tours; an
 at cost 0 and to every other node at one large constant (the tour then runs start → … → last
 stop → dummy → start, and the constant is the same for every tour). VROOM gets each day as one
 vehicle (the grid leader on that day) with a capacity in households or a working time window,
-and returns the stops that fit no day as unassigned.
+and returns the stops that fit no day as unassigned. Its local search starts from the better of
+its own first solution and the fast-tsp tour cut into days by dynamic programming (route-first,
+cluster-second); fast-tsp then polishes each day (`split_days`, docs/routes.md).
 """
 import logging
 from dataclasses import dataclass
