@@ -320,6 +320,8 @@ def test_far_visit_pick_with_hand_placed_visits(client, area, make, db_session):
     far_ids = {s["household_id"] for s in sample if s["pick"] == "far_visit"}
     assert len(random_ids) == 1 and far_ids == {hs[1].id, hs[4].id} - random_ids
     assert r.get_json()["design"]["targeted"] == ["far_visit"]
+    page = client.get(f"/inspections/{r.get_json()['id']}").get_data(as_text=True)
+    assert page.count("走访位置距楼栋过远") >= len(far_ids) > 0
     # A count of 1 draws one of the two far households (one is left even if the random draw took the other).
     r1 = _plan(post, grid_ids=[gb.id], size=1, leader_floor=False, targeted=["far_visit"], targeted_count=1)
     assert len([s for s in r1.get_json()["sample"] if s["pick"] == "far_visit"]) == 1
