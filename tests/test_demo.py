@@ -238,3 +238,16 @@ def test_spot_checks_and_coverage_figures_after_load(loaded, small):
                            AND building_id IS NOT NULL""", town) > 0
     assert scalar(cur, "SELECT count(*) FROM coverage_gap WHERE town_id = %s AND kind = 'orphan_room'", town) > 0
 
+
+def test_most_visits_have_a_plausible_position_and_a_few_are_far(loaded):
+    cur, town, _ = loaded
+    cur.execute("""SELECT count(*), count(v.geom), count(v.accuracy_m),
+                          count(*) FILTER (WHERE ST_Distance(v.geom::geography, coalesce(b.geom, b.geom_pt)::geography)
+                                                 - v.accuracy_m > 150),
+                          count(*) FILTER (WHERE ST_Distance(v.geom::geography, coalesce(b.geom, b.geom_pt)::geography)
+                                                 <= 100)
+                     FROM visit v JOIN building b ON b.id = v.building_id WHERE v.town_id = %s""", (town,))
+    total, located, with_accuracy, far, near = cur.fetchone()
+    assert located == with_accuracy and 0.8 < located / total < 0.95
+    assert far > 0 and far / located < 0.01  # a few far ones for the spot check's targeted pick
+    assert near / located > 0.98

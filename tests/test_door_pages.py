@@ -56,6 +56,7 @@ def test_register_page_loads_its_scripts_from_the_app(client, people, small_town
     assert f'data-save-url="/api/households/{h1.id}/registration"' in html
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
     assert [re.search(r'src="([^"]+)"', a).group(1) for a, _ in scripts] == ["/static/js/api.js",
+                                                                           "/static/js/position.js",
                                                                            "/static/js/register.js"]
     assert all(not body.strip() for _, body in scripts)  # CSP: no inline code
     for path in ("/static/js/api.js", "/static/js/register.js", "/static/css/register.css"):

@@ -3,12 +3,13 @@
 import io
 import math
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pyzipper
 import pytest
 from geoalchemy2.shape import from_shape
 from openpyxl import load_workbook
-from shapely.geometry import MultiPolygon, box
+from shapely.geometry import MultiPolygon, Point, box
 from sqlalchemy import select, text
 
 from tests.conftest import csrf_token, login
@@ -266,3 +267,116 @@ def test_new_tables_have_row_level_security_and_history(db_session):
     assert {r[0] for r in rows} == set(tables)
     for name, enabled, forced, policies, history in rows:
         assert enabled and forced and policies == ["app_scope", "owner_all"] and history == 1, name
+
+
+# --- targeted pick: visits recorded far from the building ---------------------------------
+
+def _north_of(building, metres, db_session):
+    """A point `metres` north of the building's footprint (geodesic, the meridian through its centre)."""
+    from webgis.buildings.models import Building
+
+    lon, top = db_session.execute(select(text("ST_X(geom_pt)"), text("ST_YMax(geom)"))
+                                  .select_from(Building).where(Building.id == building)).one()
+    # Along a meridian at 31.8°N one degree of latitude is 110,861 m (WGS 84).
+    return lon, top + metres / 110_861.0
+
+
+def test_far_visit_pick_with_hand_placed_visits(client, area, make, db_session):
+    from webgis.inspections.services import FAR_VISIT_M, far_visit_households
+
+    gb = area["grids"][1]
+    hs = area["households"][gb.id]  # 6 households, one building each
+    placed = {}
+    # (metres north of the footprint, accuracy) → picked? distance − accuracy > 150 m
+    for h, (metres, accuracy) in zip(hs, ((20, 10), (400, 15), (None, None), (200, 100), (200, None))):
+        kw = {}
+        if metres is not None:
+            lon, lat = _north_of(h.building_id, metres, db_session)
+            kw = {"geom": from_shape(Point(lon, lat), 4326), "accuracy_m": accuracy}
+        make.visit(h, result="verified", awareness=True, satisfaction=True, **kw)
+        placed[h.id] = metres
+    # The sixth: far on an earlier visit, near on the latest one (the latest visit decides).
+    lon, lat = _north_of(hs[5].building_id, 800, db_session)
+    make.visit(hs[5], result="nobody_home", at=datetime(2026, 5, 1, 9, 0, tzinfo=timezone.utc),
+               geom=from_shape(Point(lon, lat), 4326), accuracy_m=5)
+    lon, lat = _north_of(hs[5].building_id, 5, db_session)
+    make.visit(hs[5], result="verified", awareness=True, satisfaction=True, geom=from_shape(Point(lon, lat), 4326),
+               accuracy_m=5)
+    # The geodesic distances are what we placed (to the metre).
+    rows = db_session.execute(text(
+        "SELECT v.household_id, ST_Distance(v.geom::geography, b.geom::geography) FROM visit v "
+        "JOIN building b ON b.id = v.building_id WHERE v.geom IS NOT NULL AND v.household_id = ANY(:ids)"),
+        {"ids": [h.id for h in hs[:5]]}).all()
+    assert {h: round(d) for h, d in rows} == {hs[0].id: 20, hs[1].id: 400, hs[3].id: 200, hs[4].id: 200}
+    assert FAR_VISIT_M == 150
+    # 20 m: near; 400 m: far; no location: never; 200 m ± 100 m: could be 100 m, not picked; 200 m: far.
+    assert far_visit_households(db_session, [h.id for h in hs]) == sorted([hs[1].id, hs[4].id])
+
+    post = _api(client, "insp_all")
+    r = _plan(post, grid_ids=[gb.id], size=1, leader_floor=False, targeted=["far_visit"], targeted_count=5)
+    assert r.status_code == 201, r.get_json()
+    sample = r.get_json()["sample"]
+    random_ids = {s["household_id"] for s in sample if s["pick"] == "random"}
+    far_ids = {s["household_id"] for s in sample if s["pick"] == "far_visit"}
+    assert len(random_ids) == 1 and far_ids == {hs[1].id, hs[4].id} - random_ids
+    assert r.get_json()["design"]["targeted"] == ["far_visit"]
+    page = client.get(f"/inspections/{r.get_json()['id']}").get_data(as_text=True)
+    assert page.count("走访位置距楼栋过远") >= len(far_ids) > 0
+    # A count of 1 draws one of the two far households (one is left even if the random draw took the other).
+    r1 = _plan(post, grid_ids=[gb.id], size=1, leader_floor=False, targeted=["far_visit"], targeted_count=1)
+    assert len([s for s in r1.get_json()["sample"] if s["pick"] == "far_visit"]) == 1
+
+
+def test_short_visit_and_only_verified_picks_with_hand_placed_visits(client, area, make, db_session):
+    from webgis.inspections.services import only_verified_grids, short_visit_households
+
+    _ga, gb, gc = area["grids"]
+    l1, l2 = area["leaders"]
+    hb, hc = area["households"][gb.id], area["households"][gc.id]
+    day = datetime(2026, 9, 1, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
+    # Leader 1 in grid b: gaps of 30, 30, 30 and 5 minutes → median 30; 5 < 30/3 → the fifth is short.
+    # One visit found a change, so grid b is not "only 核对无误".
+    for h, minutes, result in zip(hb, (0, 30, 60, 90, 95), ("verified", "changed", "verified", "verified",
+                                                             "verified")):
+        make.visit(h, result=result, at=day + timedelta(minutes=minutes), visitor_id=l1.id, awareness=True,
+                   satisfaction=True)
+    # Leader 2 in grid c: every 20 minutes, all 核对无误.
+    for i, h in enumerate(hc[:4]):
+        make.visit(h, result="verified", at=day + timedelta(minutes=20 * i), visitor_id=l2.id, awareness=True,
+                   satisfaction=True)
+    ids = [h.id for h in hb + hc]
+    assert short_visit_households(db_session, ids) == [hb[4].id]
+    assert only_verified_grids(db_session, [gb.id, gc.id]) == [gc.id]
+
+    post = _api(client, "insp_all")
+    r = _plan(post, grid_ids=[gb.id, gc.id], size=2, leader_floor=False, targeted=["short_visit", "only_verified"],
+              targeted_count=3)
+    assert r.status_code == 201, r.get_json()
+    sample = r.get_json()["sample"]
+    by_pick = {}
+    for s in sample:
+        by_pick.setdefault(s["pick"], set()).add(s["household_id"])
+    assert by_pick.get("short_visit", set()) == {hb[4].id} - by_pick["random"]
+    assert len(by_pick["only_verified"]) == 3 and by_pick["only_verified"] <= {h.id for h in hc}
+    assert not by_pick["only_verified"] & by_pick["random"]
+
+
+def test_rates_per_leader_village_and_overall_by_hand(client, area):
+    post = _api(client, "insp_all")
+    ga, _gb, gc = area["grids"]
+    l1, l2 = area["leaders"]
+    # 4 households over grid a (40) and grid c (12): quotas 3.08 and 0.92 → 3 + 1 (largest remainder).
+    plan = _plan(post, grid_ids=[ga.id, gc.id], size=4, leader_floor=False).get_json()
+    in_a = [s for s in plan["sample"] if s["grid_id"] == ga.id]
+    in_c = [s for s in plan["sample"] if s["grid_id"] == gc.id]
+    assert (len(in_a), len(in_c)) == (3, 1)
+    for i, s in enumerate(in_a + in_c):
+        assert _check(client, post, s["id"], wrong_phone=(i == 0)).status_code == 201
+    res = client.get(f"/api/inspections/{plan['id']}").get_json()["results"]
+    leaders = {u["id"]: (u["checked"], u["matched"], u["households"], u["sampled"]) for u in res["leaders"]}
+    assert leaders == {l1.id: (21, 20, 40, 3), l2.id: (7, 7, 12, 1)}
+    assert [(v["id"], v["checked"], v["matched"]) for v in res["villages"]] == [(area["village"].id, 28, 27)]
+    o = res["overall"]
+    assert (o["checked"], o["matched"], o["households"]) == (28, 27, 52)
+    assert o["rate"] == pytest.approx(27 / 28) and not o["below_goal"]  # 96.4% ≥ 95%
+    assert res["below_goal"] == []  # grid a: 20/21 = 95.2% ≥ 95%, grid c: 7/7

@@ -91,6 +91,20 @@ def test_matrix_follows_the_roads_across_a_river_only_by_the_bridge(net, make, d
     assert m2.distance[0, 1] < 350
 
 
+def test_a_stop_by_a_stray_path_is_walked_from_the_street_within_reach(net, make, db_session):
+    start, house = (121.6012, 31.8005), (121.6013, 31.8030)  # the house is 28 m east of the west bank
+    m0, pts = _matrix(db_session, [start, house])
+    assert m0.snaps[1].connector == pytest.approx(28.4, abs=1)
+    # A compound path 19 m east of the house that meets no street: the nearest segment, but a fragment.
+    _road(make, net["town"], [(121.6015, 31.8028), (121.6015, 31.8032)], kind="path")
+    m, _ = _matrix(db_session, [start, house])
+    assert np.isfinite(m.distance[0, 1]) and m.distance[0, 1] == pytest.approx(m0.distance[0, 1], abs=0.5)
+    assert m.snaps[1].connector == pytest.approx(m0.snaps[1].connector) and not m.snaps[1].fallback
+    # The island's house has no street within reach: it stays cut off (and is listed as unreachable).
+    m2, _ = _matrix(db_session, [start, (121.6175, 31.8262)])
+    assert m2.snaps[1].segment is not None and not np.isfinite(m2.distance[0, 1])
+
+
 def test_one_day_visits_every_stop_once(client, net):
     post = _api(client, "leader_r")
     stops = net["west"] + net["east"]
@@ -234,3 +248,24 @@ def test_candidates_preselect_what_is_still_to_visit(client, net, make):
     assert {m["reason"] for m in by_id[w[2].id]["missing"]} == {"returned"}
     assert {m["reason"] for m in by_id[w[1].id]["missing"]} == {"nobody_home"}
     assert data["station"]["label"].startswith("网格服务站")
+
+
+def test_tour_cut_into_days_by_hand():
+    # Stops on a line at 100, 200, 300 and 1000, 1100, 1200 m from the start, one household each,
+    # 3 a day, back to the start: the best cut is the near three and the far three,
+    # 2·300 + 2·1200 = 3000 m (any other cut of 3 + 3 walks to 1200 m and back twice or mixes).
+    from webgis.routes import solver
+
+    x = np.array([0, 100, 200, 300, 1000, 1100, 1200], dtype=float)
+    d = np.abs(x[:, None] - x[None, :])
+    hh = np.array([0, 1, 1, 1, 1, 1, 1])
+    lim = solver._Limits(hh, 3, hh * 0, None, 1.25)
+    cut = solver._cut_tour(d, [0, 1, 2, 3, 4, 5, 6], 2, True, lim)
+    assert cut == [[1, 2, 3], [4, 5, 6]]
+    assert solver._cut_tour(d, [0, 1, 2, 3, 4, 5, 6], 1, True, lim) is None  # 6 households never fit one day
+    split = solver.split_days(d, list(hh), 2, True, per_day_households=3)
+    assert split.unassigned == [] and sorted(map(sorted, split.days)) == [[1, 2, 3], [4, 5, 6]]
+    assert solver._split_length(d, split.days, True) == 3000
+    # Open walks (no return): the far day ends at 1200 m, the near one at 300 m: 1500 m.
+    open_split = solver.split_days(d, list(hh), 2, False, per_day_households=3)
+    assert solver._split_length(d, open_split.days, False) == 1500

@@ -411,6 +411,8 @@
       out.awareness = boolValue(v.awareness.control);
       out.satisfaction = boolValue(v.satisfaction.control);
     }
+    var location = window.GCPosition ? window.GCPosition.current() : null;  // optional: static/js/position.js
+    if (location) out.location = location;
     return out;
   }
 
@@ -750,5 +752,6 @@
     row.el.scrollIntoView({ block: "start", behavior: "smooth" });
   });
   els.form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });
+  if (window.GCPosition) window.GCPosition.watch(document.getElementById("gc-reg-position"));
   load();
 })(window, document);

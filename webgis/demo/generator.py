@@ -65,6 +65,35 @@ def _ewkb(geoms: list) -> list[str | None]:
     return out.tolist()
 
 
+# Where the phone was when a visit was saved (visit.geom, revision 0016): most phones give a fix a few
+# metres to a few tens of metres from the door; some give none (permission refused, no signal); a
+# few visits are recorded far from the building (typed up later at the service station, or never
+# at the door), which the spot check's targeted pick "走访位置距楼栋过远" finds.
+VISIT_NO_FIX = 0.12
+VISIT_FAR = 0.004
+
+
+def _visit_positions(visits: list, rng: random.Random) -> tuple[list, list]:
+    """Return each visit's position (local metres, None: no fix) and accuracy radius (metres)."""
+    where, accuracy = [], []
+    for e in visits:
+        b = e.household.building
+        r = rng.random()
+        if r < VISIT_NO_FIX:
+            where.append(None)
+            accuracy.append(None)
+            continue
+        if r < VISIT_NO_FIX + VISIT_FAR:
+            dist, acc = rng.uniform(300, 1500), rng.uniform(8, 30)
+        else:
+            acc = math.exp(rng.uniform(math.log(4), math.log(60)))  # a fix indoors or under eaves: 4-60 m
+            dist = min(abs(rng.gauss(0, acc / 2)), acc) + rng.uniform(1, 8)
+        angle = rng.uniform(0, 2 * math.pi)
+        where.append(Point(b.x + dist * math.cos(angle), b.y + dist * math.sin(angle)))
+        accuracy.append(max(1, round(acc)))  # whole metres: the loader writes ints and text as they are
+    return where, accuracy
+
+
 def _multi(g) -> MultiPolygon:
     return g if isinstance(g, MultiPolygon) else MultiPolygon([g])
 
@@ -280,10 +309,11 @@ def _rows(data, base, stations, villages, main_roads, grids, users, buildings, h
          k.organisation.id if k.organisation else None, k.household.id if k.household else None,
          k.level, k.note, created)
         for k in orgs.key_attention]
+    where, accuracy = _visit_positions(log_.visits, random.Random(f"{data.seed}/{data.scale}/visit-positions"))
     t["visit"] = [
         (e.id, T, e.household.building.grid.id, e.household.building.id, e.household.id, e.visitor_id, e.at,
-         e.result, e.awareness, e.satisfaction, e.form_filler, e.police_officer, e.note)
-        for e in log_.visits]
+         e.result, e.awareness, e.satisfaction, e.form_filler, e.police_officer, e.note, gm, acc)
+        for e, gm, acc in zip(log_.visits, _ewkb(where), accuracy)]
     t["verification"] = [
         (e.id, T, e.household.building.grid.id, e.household.id, e.visit.id, e.officer_id, e.at, e.outcome, e.note)
         for e in log_.verifications]

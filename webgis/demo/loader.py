@@ -125,6 +125,8 @@ def _text(v) -> str:
         return v.translate(_ESCAPE)
     if isinstance(v, int):
         return str(v)
+    if isinstance(v, float):
+        return repr(v)  # shortest text that reads back as the same double
     return v.isoformat()
 
 

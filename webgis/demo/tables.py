@@ -31,7 +31,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "key_attention": ("id", "town_id", "grid_id", "category", "person_id", "organisation_id", "household_id",
                       "level", "note", "created_at"),
     "visit": ("id", "town_id", "grid_id", "building_id", "household_id", "visitor_id", "visited_at", "result",
-              "awareness", "satisfaction", "form_filler", "police_officer", "note"),
+              "awareness", "satisfaction", "form_filler", "police_officer", "note", "geom", "accuracy_m"),
     "verification": ("id", "town_id", "grid_id", "household_id", "visit_id", "officer_id", "verified_at",
                      "outcome", "note"),
     "spot_check": ("id", "town_id", "grid_id", "building_id", "household_id", "inspector_id", "checked_at",

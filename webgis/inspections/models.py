@@ -40,7 +40,7 @@ class SpotCheck(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("spot_check_plan.id"))
     leader_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # the grid leader checked
-    pick: Mapped[str | None] = mapped_column(Text)  # random / floor / short_visit / only_verified
+    pick: Mapped[str | None] = mapped_column(Text)  # random / floor / short_visit / only_verified / far_visit
     draw_no: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 

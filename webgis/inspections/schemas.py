@@ -11,7 +11,8 @@ ITEMS = ("address", "resident_count", "house_nature", "presence", "name", "id_nu
 ITEM_LABELS = {"address": "地址", "resident_count": "居住人数", "house_nature": "房屋性质", "presence": "是否在住",
                "name": "姓名", "id_number": "身份证号码", "phone": "联系电话"}
 PRESENCE_LABELS = {"present": "在住", "absent": "不在住", "unknown": "平台无此人"}
-PICK_LABELS = {"random": "随机", "floor": "网格长保底", "short_visit": "走访用时过短", "only_verified": "全部核对无误"}
+PICK_LABELS = {"random": "随机", "floor": "网格长保底", "short_visit": "走访用时过短", "only_verified": "全部核对无误",
+               "far_visit": "走访位置距楼栋过远"}
 
 
 class PlanInput(Schema):
@@ -29,7 +30,7 @@ class PlanInput(Schema):
     half_width: float = Field(default=0.03, ge=0.005, le=0.2)
     confidence: float = Field(default=0.95, ge=0.8, le=0.995)
     leader_floor: bool = True
-    targeted: list[Literal["short_visit", "only_verified"]] = Field(default_factory=list, max_length=2)
+    targeted: list[Literal["short_visit", "only_verified", "far_visit"]] = Field(default_factory=list, max_length=3)
     targeted_count: int = Field(default=5, ge=0, le=200)
     seed: int | None = Field(default=None, ge=0, le=2**62)
 

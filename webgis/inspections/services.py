@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, shape
-from sqlalchemy import func, null, select
+from geoalchemy2 import Geography
+from sqlalchemy import cast, func, null, select
 from sqlalchemy.orm import Session
 
 from webgis import writes
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 # A visit is "much shorter than usual" when it followed the visitor's previous visit of the
 # day after less than this share of the visitor's median gap between visits.
 SHORT_VISIT_SHARE = 1 / 3
+# A visit is "recorded far from the building" when the phone's position, even moved towards the
+# building by its accuracy radius, is still more than this from the footprint (geodesic metres).
+# 150 m: a few doors down a lane is normal (a fix indoors is often 20–60 m off), a street away is not.
+FAR_VISIT_M = 150.0
 
 
 # --- designing a spot check -------------------------------------------------------------
@@ -112,20 +117,48 @@ def _households(session: Session, grid_ids: list[int], geom) -> dict[int, list[i
     return out
 
 
-def short_visit_households(session: Session, household_ids: list[int]) -> list[int]:
-    """Households whose latest visit came much sooner after the visitor's previous visit than usual."""
+def short_visit_households(session: Session, household_ids: list[int], grid_ids: list[int] | None = None) -> list[int]:
+    """Households whose latest visit came much sooner after the visitor's previous visit than usual.
+
+    `grid_ids` (the households' grids) lets the database filter by grid rather than by a list of
+    every household id (the whole town's is 176,000 parameters); the households are kept after.
+    """
     day = func.date(func.timezone("Asia/Shanghai", Visit.visited_at))
-    gaps = select(Visit.household_id, Visit.visitor_id, Visit.visited_at,
+    gaps = select(Visit.household_id, Visit.grid_id, Visit.visitor_id, Visit.visited_at,
                   (func.extract("epoch", Visit.visited_at)
                    - func.extract("epoch", func.lag(Visit.visited_at).over(
                        partition_by=(Visit.visitor_id, day), order_by=Visit.visited_at))).label("gap")
                   ).where(Visit.visitor_id.is_not(None)).subquery()
     usual = (select(gaps.c.visitor_id, func.percentile_cont(0.5).within_group(gaps.c.gap).label("median"))
              .where(gaps.c.gap.is_not(None)).group_by(gaps.c.visitor_id).subquery())
+    among = gaps.c.grid_id.in_(grid_ids) if grid_ids is not None else gaps.c.household_id.in_(household_ids)
     q = (select(gaps.c.household_id).join(usual, usual.c.visitor_id == gaps.c.visitor_id)
-         .where(gaps.c.household_id.in_(household_ids), gaps.c.gap < usual.c.median * SHORT_VISIT_SHARE)
+         .where(among, gaps.c.gap < usual.c.median * SHORT_VISIT_SHARE)
          .distinct())
-    return list(session.execute(q).scalars())
+    wanted = set(household_ids)
+    return [h for h in session.execute(q).scalars() if h in wanted]
+
+
+def far_visit_households(session: Session, household_ids: list[int], grid_ids: list[int] | None = None) -> list[int]:
+    """Households whose latest visit was recorded far from the building (FAR_VISIT_M, accuracy allowed).
+
+    Distance from the visit's point to the building's footprint (its point if it has none) on the
+    WGS 84 spheroid (`ST_Distance` of geography), minus the fix's accuracy radius. A latest visit
+    without a position is never picked: it says nothing either way. `grid_ids`: as for
+    `short_visit_households`.
+    """
+    among = Visit.grid_id.in_(grid_ids) if grid_ids is not None else Visit.household_id.in_(household_ids)
+    latest = (select(Visit.household_id, Visit.building_id, Visit.geom, Visit.accuracy_m)
+              .where(among)
+              .order_by(Visit.household_id, Visit.visited_at.desc(), Visit.id.desc())
+              .distinct(Visit.household_id).subquery())
+    footprint = func.coalesce(Building.geom, Building.geom_pt)
+    metres = func.ST_Distance(cast(latest.c.geom, Geography), cast(footprint, Geography))
+    q = (select(latest.c.household_id).join(Building, Building.id == latest.c.building_id)
+         .where(latest.c.geom.is_not(None), metres - func.coalesce(latest.c.accuracy_m, 0) > FAR_VISIT_M)
+         .order_by(latest.c.household_id))
+    wanted = set(household_ids)
+    return [h for h in session.execute(q).scalars() if h in wanted]
 
 
 def only_verified_grids(session: Session, grid_ids: list[int]) -> list[int]:
@@ -194,7 +227,7 @@ def create_plan(session: Session, actor: writes.Actor, data: PlanInput) -> dict:
     in_sample = set(picks)
     all_ids = [h for s in strata for h in s.households]
     if "short_visit" in data.targeted:
-        for h in sampling.pick([h for h in short_visit_households(session, all_ids) if h not in in_sample],
+        for h in sampling.pick([h for h in short_visit_households(session, all_ids, grids) if h not in in_sample],
                                data.targeted_count, seed, 1):
             picks[h] = "short_visit"
     if "only_verified" in data.targeted:
@@ -202,6 +235,10 @@ def create_plan(session: Session, actor: writes.Actor, data: PlanInput) -> dict:
         for h in sampling.pick([h for s in strata if s.grid_id in ov for h in s.households if h not in picks],
                                data.targeted_count, seed, 2):
             picks[h] = "only_verified"
+    if "far_visit" in data.targeted:
+        for h in sampling.pick([h for h in far_visit_households(session, all_ids, grids) if h not in picks],
+                               data.targeted_count, seed, 3):
+            picks[h] = "far_visit"
     plan = SpotCheckPlan(town_id=actor.town_id, created_by=actor.user_id, title=data.title,
                          area=from_shape(geom, 4326) if geom is not None else None,
                          village_ids=sorted(set(data.village_ids)), grid_ids=grids, design=design, seed=seed,

@@ -39,7 +39,7 @@ def _area_choices() -> list[dict]:
 def index():
     """检查验收: the spot checks and the form to design a new one."""
     return render_template("inspections/index.html", plans=services.list_plans(db.session),
-                           villages=_area_choices())
+                           villages=_area_choices(), far_visit_m=services.FAR_VISIT_M)
 
 
 @bp.route("/api/inspections/grids")

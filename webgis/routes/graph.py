@@ -3,11 +3,14 @@
 Per request, the roads around the stops are read from PostGIS in the local UTM zone (metres),
 noded with GEOS snap-rounding (`shapely.union_all(grid_size=...)` splits lines at every
 crossing and joins T-junctions closer than the grid size) and turned into a sparse graph;
-`scipy.sparse.csgraph.dijkstra` then gives every stop-to-stop walking distance. Measured faster
-than pgRouting's `pgr_dijkstraCostMatrix` on the same graph (docs/routes.md, bench/routes.py).
+`scipy.sparse.csgraph.dijkstra` then gives every stop-to-stop walking distance. pgRouting's
+`pgr_dijkstraCostMatrix` would need the noded graph in a table first; loading it took longer than
+the whole scipy step (docs/routes.md, bench/routes.py).
 
 Each stop is snapped to its nearest road segment; the straight connector from the building to
-that segment is walked too. A stop with no road within `SNAP_M` is still attached to its nearest
+that segment is walked too. A stop whose nearest segment is a fragment not joined to the start's
+network (a compound path meeting no street) is snapped to the start's network instead when a
+segment of it lies within `SNAP_M`. A stop with no road within `SNAP_M` is still attached to its nearest
 road up to `FALLBACK_M`, and marked `fallback` (the connector is a straight line, not a path);
 beyond that, or in a part of the network not joined to the start, it is unreachable.
 """
@@ -17,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from shapely import STRtree
 from shapely.geometry import LineString, Point
 from shapely.ops import substring
@@ -105,6 +108,7 @@ class WalkGraph:
     nodes: int
     graph: object = None
     edge_of: dict = field(default_factory=dict)  # (u, v) -> shortest segment between them
+    node_xy: np.ndarray = None  # (nodes, 2) metres
 
     @classmethod
     def build(cls, lines: list[LineString]) -> "WalkGraph":
@@ -124,7 +128,7 @@ class WalkGraph:
         m = len(segs)
         ends = np.column_stack((inverse[:m], inverse[m:]))
         lengths = shapely.length(segs)
-        g = cls(segs, ends, lengths, len(keys))
+        g = cls(segs, ends, lengths, len(keys), node_xy=keys * NODE_GRID_M)
         for i in np.argsort(lengths):
             u, v = ends[i]
             g.edge_of.setdefault((min(u, v), max(u, v)), int(i))
@@ -138,7 +142,8 @@ class WalkGraph:
         return g
 
     def snap(self, points: np.ndarray) -> list[Snap]:
-        """Snap each point to its nearest segment (within FALLBACK_M; fallback beyond SNAP_M)."""
+        """Snap each point to its nearest segment (within FALLBACK_M; fallback beyond SNAP_M), off
+        fragments not joined to point 0's network where that network is within SNAP_M."""
         if not self.segments:
             return [Snap(None) for _ in points]
         tree = STRtree(self.segments)
@@ -147,7 +152,56 @@ class WalkGraph:
         out = [Snap(None) for _ in points]
         for i, s, d in zip(src, seg, dist):
             out[i] = Snap(int(s), float(self.segments[s].project(pts[i])), float(d), bool(d > SNAP_M))
+        if out[0].segment is not None:
+            self._onto_network_of(out, 0, tree, pts)
         return out
+
+    def _onto_network_of(self, snaps: list[Snap], anchor: int, tree: STRtree, pts: np.ndarray) -> None:
+        """Move stops snapped onto a fragment not joined to the anchor's network (a path in a
+        compound that meets no street) to the nearest segment of the anchor's network within
+        SNAP_M, if there is one: the connector is then walked as for any stop. Farther than
+        that, the stop stays where it is, and is unreachable (a river with no bridge)."""
+        _n, label = connected_components(self.graph, directed=False)
+        seg_label = label[self.ends[:, 0]]
+        home = seg_label[snaps[anchor].segment]
+        away = [i for i, sn in enumerate(snaps) if sn.segment is not None and seg_label[sn.segment] != home]
+        if not away:
+            return
+        src, seg = tree.query(pts[away], predicate="dwithin", distance=SNAP_M)
+        best: dict[int, tuple[float, int]] = {}
+        for k, s in zip(src, seg):
+            if seg_label[s] != home:
+                continue
+            d = float(shapely.distance(pts[away[k]], self.segments[s]))
+            if away[k] not in best or d < best[away[k]][0]:
+                best[away[k]] = (d, int(s))
+        for i, (d, s) in best.items():
+            snaps[i] = Snap(s, float(self.segments[s].project(pts[i])), d, False)
+
+
+def wider_may_join(m: "Matrix", margin: float) -> bool:
+    """Whether reading the roads farther out could join a stop cut off from the start (point 0).
+
+    Roads are read whole when they cross the read area, so a network component lying entirely
+    inside it is complete: nothing farther out touches it. Only when both the start's component
+    and some cut-off stop's reach beyond the area can a wider read join them (a distant bridge).
+    """
+    g = m.graph
+    if g.graph is None or m.snaps[0].segment is None:
+        return False
+    _n, label = connected_components(g.graph, directed=False)
+    lo = m.points.min(axis=0) - 0.95 * margin
+    hi = m.points.max(axis=0) + 0.95 * margin
+    outside = ((g.node_xy < lo) | (g.node_xy > hi)).any(axis=1)
+    open_components = set(np.unique(label[outside]).tolist())
+
+    def component(k: int) -> int:
+        return int(label[g.ends[m.snaps[k].segment][0]])
+
+    if component(0) not in open_components:
+        return False
+    return any(component(k) in open_components for k, sn in enumerate(m.snaps)
+               if sn.segment is not None and not np.isfinite(m.distance[0, k]))
 
 
 @dataclass

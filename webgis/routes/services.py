@@ -92,8 +92,7 @@ def plan(session: Session, actor: writes.Actor, data: PlanInput, *, tsp_seconds:
         # Most walks stay near their stops; a river or a dead end may need a wider net.
         roads = walkgraph.load_roads(session, actor.town_id, np.array(lonlat), srid, margin)
         m = walkgraph.walking_matrix(walkgraph.WalkGraph.build(roads), points)
-        joined = [k for k, sn in enumerate(m.snaps) if sn.segment is not None]
-        if m.snaps[0].segment is None or all(np.isfinite(m.distance[0, k]) for k in joined):
+        if not walkgraph.wider_may_join(m, margin):
             break
     if m.snaps[0].segment is None:
         raise ValidationFailed({"start": f"起点{walkgraph.FALLBACK_M:.0f}米内没有道路，请重新选择起点"})

@@ -11,7 +11,7 @@ from webgis.people.models import Residence
 from webgis.visits.models import ChangeHistory, Verification, Visit
 
 HIDDEN = {"id", "town_id", "grid_id", "building_id", "household_id", "person_id", "client_uuid", "geom",
-          "geom_pt", "sort_key"}
+          "accuracy_m", "geom_pt", "sort_key"}
 FIELD_LABELS = {
     "name": "姓名", "gender": "性别", "ethnicity": "民族", "id_number": "身份证号码", "occupation": "职业",
     "employer": "工作单位", "marital": "婚姻状况", "hukou_consistent": "人户一致", "registered_address": "户籍地址",

@@ -5,10 +5,11 @@ details, remarks), every member row (confirmed, corrected, added, or leaving), a
 outcome with the 知晓/满意 answers. Rules that need only the submission live here; rules that
 need the database (versions, an ID living elsewhere, scope) live in services.py.
 """
+import math
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from webgis.people.idcard import gender_of
 from webgis.schemas import (FieldErrors, IdNumber, PastDateTime, Phone, RowId, Schema, Version, YesNo, code,
@@ -21,6 +22,8 @@ TEAM_RESULTS = frozenset({"verified", "changed", "new", "nobody_home", "refused"
                           "demolished"})
 # Outcomes after which nobody lives in the room any more.
 EMPTY_RESULTS = frozenset({"moved_out", "vacant", "demolished"})
+# A fix less precise than this (metres) is not a position worth keeping: refused as bad input.
+MAX_ACCURACY_M = 100_000
 # Why a member leaves the household (person_status codes).
 LEAVE_REASONS = ("moved_out", "deceased", "long_absent")
 
@@ -87,6 +90,28 @@ class HouseholdInput(Schema):
         return self
 
 
+def _number_between(name: str, low: float, high: float):
+    """A finite JSON number in [low, high] (no strings, no booleans), with a message naming it."""
+
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError(f"{name}应为数字")
+        if not low <= value <= high:
+            raise ValueError(f"{name}应在{low:g}到{high:g}之间")
+        return float(value)
+
+    return Annotated[float, BeforeValidator(check)]
+
+
+class LocationInput(Schema):
+    """Where the phone was when the form was saved (the browser's Geolocation API, WGS 84)."""
+
+    lat: _number_between("纬度", -90, 90)
+    lon: _number_between("经度", -180, 180)
+    # Radius of the fix's accuracy circle in metres (GeolocationCoordinates.accuracy).
+    accuracy_m: _number_between("定位精度（米）", 0, MAX_ACCURACY_M) | None = None
+
+
 class VisitInput(Schema):
     """The outcome of the visit and the questionnaire, with the form's signatures."""
 
@@ -97,6 +122,8 @@ class VisitInput(Schema):
     police_officer: text(40) = None  # 驻村民警
     visited_at: PastDateTime = None  # default: now
     note: text(500) = None
+    # Optional: no fix or a refused permission never blocks saving.
+    location: LocationInput | None = None
 
     @model_validator(mode="after")
     def _rules(self):

@@ -10,6 +10,8 @@ import logging
 import uuid
 from datetime import datetime, timezone
 
+from geoalchemy2.shape import from_shape
+from shapely.geometry import Point
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -162,7 +164,8 @@ def save_registration(session: Session, actor: writes.Actor, household_id: int, 
                   visitor_id=actor.user_id, visited_at=visited_at, result=result,
                   awareness=data.visit.awareness, satisfaction=data.visit.satisfaction,
                   form_filler=data.visit.form_filler or actor.name or None,
-                  police_officer=data.visit.police_officer, note=data.visit.note, client_uuid=data.client_uuid)
+                  police_officer=data.visit.police_officer, note=data.visit.note, client_uuid=data.client_uuid,
+                  **_location(data.visit.location))
     session.add(visit)
     try:
         session.flush()
@@ -183,6 +186,13 @@ def save_registration(session: Session, actor: writes.Actor, household_id: int, 
                     "result": done.result}
         raise
     return out
+
+
+def _location(loc) -> dict:
+    """The visit's position columns (none when the phone gave no position)."""
+    if loc is None:
+        return {}
+    return {"geom": from_shape(Point(loc.lon, loc.lat), 4326), "accuracy_m": loc.accuracy_m}
 
 
 def _apply_members(session: Session, actor: writes.Actor, h: Household, data: RegistrationInput,
