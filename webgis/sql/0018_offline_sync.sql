@@ -25,7 +25,7 @@ CREATE TABLE offline_submission (
   payload jsonb NOT NULL,                      -- the submission as recorded (the proposal)
   status text NOT NULL CHECK (status IN ('applied', 'parallel', 'conflict', 'refused', 'resolved')),
   conflicts jsonb,                             -- {"household.remarks": {"base", "server", "device"}}
-  server_changes jsonb,                        -- fields changed on the server since base_at
+  server_changes jsonb,                        -- fields changed on the server since base_mark
   error jsonb,                                 -- the refusal ({code, message, details})
   resolved_by integer REFERENCES app_user(id),
   resolved_at timestamptz,
