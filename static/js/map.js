@@ -15,6 +15,11 @@
   }
 
   var cfg = { statuses: {}, buildingMinZoom: 14, footprintZoom: 16, urls: {} };
+  // The shared request helpers are an ES module (static/js/api.js); this classic script (folium
+  // calls GridCheck.init from its inline set-up) loads it once, next to itself.
+  var API_URL = new URL("api.js", document.currentScript ? document.currentScript.src : window.location.href).href;
+  var gcApi = null;
+  import(API_URL).then(function (m) { gcApi = m; });
 
   // --- small helpers ------------------------------------------------------------------
 
@@ -488,7 +493,7 @@
   /** 添加房间 / 标记拆除 for the building in the panel (POSTs carry one UUID per attempt). */
   function editActions(panel, b) {
     if (!perms.edit || b.status === "demolished") return null;
-    var api = window.GCApi;
+    var api = gcApi;
     var box = el("section", { className: "edit-actions" });
     var addBtn = el("button", { type: "button", className: "btn btn--outline btn--small" }, "添加房间");
     var demBtn = el("button", { type: "button", className: "btn btn--danger btn--small" }, "标记拆除");
@@ -647,7 +652,7 @@
   };
 
   Drawer.prototype.finish = function () {
-    var self = this, panel = this.panel, geometry = this.geometry(), api = window.GCApi;
+    var self = this, panel = this.panel, geometry = this.geometry(), api = gcApi;
     this.active = false;
     this.bar.hidden = true;
     panel.select(null);

@@ -4,10 +4,12 @@
  * residents who refused) — each page oldest first, with the 7-day deadline, days left, what
  * the visit changed, and the actions 签字确认 / 退回重访 (a note is required) or 上门采集.
  */
+import * as api from "./api.js";
+
 (function (window, document) {
   "use strict";
 
-  var api = window.GCApi, el = api.el, text = api.text;
+  var el = api.el, text = api.text;
   var root = document.getElementById("gc-queue");
   if (!root) return;
 
