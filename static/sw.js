@@ -7,8 +7,10 @@
  *    always fresh; offline the last copy is served (a registration page of a household never opened
  *    online is served from any cached registration page: the form reads its household from the URL);
  *  - vector tiles are network-first with the tiles of the offline package as the fallback;
- *  - the JSON API is never cached here: the offline package lives in IndexedDB (Dexie), the
- *    submissions in the outbox, and the pages fall back to them themselves.
+ *  - the JSON API is never cached from browsing: the offline package lives in IndexedDB (Dexie),
+ *    the submissions in the outbox, and the pages fall back to them themselves; only the
+ *    package's building details (cache gc-package, written by offline.js) answer the building
+ *    panel's GET /api/buildings/<id> when the network fails.
  */
 /* global workbox */
 importScripts("/static/vendor/workbox/workbox-sw.js");
@@ -16,12 +18,13 @@ workbox.setConfig({ modulePathPrefix: "/static/vendor/workbox/", debug: false })
 
 const PAGES = "gc-pages";
 const TILES = "gc-tiles";
+const PACKAGE = "gc-package";
 const REGISTER = /^\/households\/\d+\/register$/;
 
 self.skipWaiting();
 workbox.core.clientsClaim();
 workbox.precaching.cleanupOutdatedCaches();
-workbox.precaching.precacheAndRoute([{"revision":"1511c83ed189e613aa3148fe6044637d","url":"/static/js/targets.js"},{"revision":"67d478df162b8e4a64f46f36a33ab5d2","url":"/static/js/sheet.js"},{"revision":"28a40950b778f62e0bfe256e0fae50e4","url":"/static/js/routes.js"},{"revision":"fa9360b54a1b6fa6bf3c764f1d46cbf3","url":"/static/js/register.js"},{"revision":"9610fbc62487183ef9e17d664ee31c0e","url":"/static/js/protected_export.js"},{"revision":"dbdeabee872fa8d9c25fa5d3f3942e22","url":"/static/js/police.js"},{"revision":"397d06ec36d52a0e17bd911ddf7559cb","url":"/static/js/offline.js"},{"revision":"d62b411a898546794c150e98f1934954","url":"/static/js/offline-page.js"},{"revision":"e9afdeeec795043930dcbb51197e3496","url":"/static/js/map.js"},{"revision":"a90ca333b78fb12e86cb39e4dc1440ac","url":"/static/js/inspections.js"},{"revision":"b6c4852f17d712e3f31483be78f34c9a","url":"/static/js/coverage.js"},{"revision":"7446b0032357c359ab80c06c422ba661","url":"/static/js/api.js"},{"revision":"506deee0db81c789ee7ca15a84e82828","url":"/static/css/targets.css"},{"revision":"ab22538cb7643399da849bd47915202d","url":"/static/css/sheet.css"},{"revision":"2606fed78a85044290fc8653b388eafb","url":"/static/css/routes.css"},{"revision":"4884fac6e6b244557ef0a3e2bb0c84cf","url":"/static/css/register.css"},{"revision":"4a5d0b4cb912b581aaca9513e98b63bd","url":"/static/css/map.css"},{"revision":"e3747795d71e8f6f95e2d14f14af86d3","url":"/static/css/inspections.css"},{"revision":"8df07f5c68d155b162e8fabfeaf5c9d9","url":"/static/css/fonts.css"},{"revision":"703dcb464e8183ac907197af58d2434e","url":"/static/css/coverage.css"},{"revision":"1258b3caa40b030edd618bf9fce1f095","url":"/static/css/app.css"},{"revision":"57afe000853d539e89845b5b55d0f9b1","url":"/static/img/logo.svg"},{"revision":"3dfa92b57feae4cc1e85b5fe630c9b81","url":"/static/vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js"},{"revision":"7c49f3d195e12e0cfe039a517c02e349","url":"/static/vendor/leaflet-heat/leaflet-heat.js"},{"revision":"35b48eb991f383702f153452506e07b2","url":"/static/vendor/leaflet/leaflet.js"},{"revision":"c02c12fe5e21d2493070649584ca38b7","url":"/static/vendor/leaflet/leaflet.css"},{"revision":"44a526eed258222515aa21eaffd14a96","url":"/static/vendor/leaflet/images/marker-shadow.png"},{"revision":"2273e3d8ad9264b7daa5bdbf8e6b47f8","url":"/static/vendor/leaflet/images/marker-icon.png"},{"revision":"401d815dc206b8dc1b17cd0e37695975","url":"/static/vendor/leaflet/images/marker-icon-2x.png"},{"revision":"a6137456ed160d7606981aa57c559898","url":"/static/vendor/leaflet/images/layers.png"},{"revision":"4f0283c6ce28e888000e978e537a6a56","url":"/static/vendor/leaflet/images/layers-2x.png"},{"revision":"6b9803dc6c1439c1328d5d7a9ff2867b","url":"/static/vendor/fonts/noto-sans-sc-latin-400-normal.woff2"},{"revision":"7a69138dad925756c34e8c7c9b0ecdae","url":"/static/vendor/fonts/noto-sans-sc-chinese-simplified-400-normal.woff2"},{"revision":"a9082e704f54ffc4749aa7170c35ccf8","url":"/static/vendor/dexie/dexie.mjs"}]);
+workbox.precaching.precacheAndRoute([{"revision":"1511c83ed189e613aa3148fe6044637d","url":"/static/js/targets.js"},{"revision":"67d478df162b8e4a64f46f36a33ab5d2","url":"/static/js/sheet.js"},{"revision":"28a40950b778f62e0bfe256e0fae50e4","url":"/static/js/routes.js"},{"revision":"fa9360b54a1b6fa6bf3c764f1d46cbf3","url":"/static/js/register.js"},{"revision":"9610fbc62487183ef9e17d664ee31c0e","url":"/static/js/protected_export.js"},{"revision":"dbdeabee872fa8d9c25fa5d3f3942e22","url":"/static/js/police.js"},{"revision":"70d654d8f42f43d15c910c706ca3fb9e","url":"/static/js/offline.js"},{"revision":"d62b411a898546794c150e98f1934954","url":"/static/js/offline-page.js"},{"revision":"e9afdeeec795043930dcbb51197e3496","url":"/static/js/map.js"},{"revision":"a90ca333b78fb12e86cb39e4dc1440ac","url":"/static/js/inspections.js"},{"revision":"b6c4852f17d712e3f31483be78f34c9a","url":"/static/js/coverage.js"},{"revision":"7446b0032357c359ab80c06c422ba661","url":"/static/js/api.js"},{"revision":"506deee0db81c789ee7ca15a84e82828","url":"/static/css/targets.css"},{"revision":"ab22538cb7643399da849bd47915202d","url":"/static/css/sheet.css"},{"revision":"2606fed78a85044290fc8653b388eafb","url":"/static/css/routes.css"},{"revision":"4884fac6e6b244557ef0a3e2bb0c84cf","url":"/static/css/register.css"},{"revision":"4a5d0b4cb912b581aaca9513e98b63bd","url":"/static/css/map.css"},{"revision":"e3747795d71e8f6f95e2d14f14af86d3","url":"/static/css/inspections.css"},{"revision":"8df07f5c68d155b162e8fabfeaf5c9d9","url":"/static/css/fonts.css"},{"revision":"703dcb464e8183ac907197af58d2434e","url":"/static/css/coverage.css"},{"revision":"1258b3caa40b030edd618bf9fce1f095","url":"/static/css/app.css"},{"revision":"57afe000853d539e89845b5b55d0f9b1","url":"/static/img/logo.svg"},{"revision":"3dfa92b57feae4cc1e85b5fe630c9b81","url":"/static/vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js"},{"revision":"7c49f3d195e12e0cfe039a517c02e349","url":"/static/vendor/leaflet-heat/leaflet-heat.js"},{"revision":"35b48eb991f383702f153452506e07b2","url":"/static/vendor/leaflet/leaflet.js"},{"revision":"c02c12fe5e21d2493070649584ca38b7","url":"/static/vendor/leaflet/leaflet.css"},{"revision":"44a526eed258222515aa21eaffd14a96","url":"/static/vendor/leaflet/images/marker-shadow.png"},{"revision":"2273e3d8ad9264b7daa5bdbf8e6b47f8","url":"/static/vendor/leaflet/images/marker-icon.png"},{"revision":"401d815dc206b8dc1b17cd0e37695975","url":"/static/vendor/leaflet/images/marker-icon-2x.png"},{"revision":"a6137456ed160d7606981aa57c559898","url":"/static/vendor/leaflet/images/layers.png"},{"revision":"4f0283c6ce28e888000e978e537a6a56","url":"/static/vendor/leaflet/images/layers-2x.png"},{"revision":"6b9803dc6c1439c1328d5d7a9ff2867b","url":"/static/vendor/fonts/noto-sans-sc-latin-400-normal.woff2"},{"revision":"7a69138dad925756c34e8c7c9b0ecdae","url":"/static/vendor/fonts/noto-sans-sc-chinese-simplified-400-normal.woff2"},{"revision":"a9082e704f54ffc4749aa7170c35ccf8","url":"/static/vendor/dexie/dexie.mjs"}]);
 
 // A page answered by the login form (a redirect) or an error is never kept as the page.
 const onlyRealPages = {
@@ -49,12 +52,35 @@ workbox.routing.registerRoute(({ request, url }) => request.mode === "navigate" 
   }
 });
 
+const tiles = new workbox.strategies.NetworkFirst({ cacheName: TILES, networkTimeoutSeconds: 4,
+                                                    plugins: [onlyRealPages] });
 workbox.routing.registerRoute(({ url }) => url.origin === self.location.origin && url.pathname.startsWith("/tiles/"),
-  new workbox.strategies.NetworkFirst({ cacheName: TILES, networkTimeoutSeconds: 4, plugins: [onlyRealPages] }));
+  async (options) => {
+    try {
+      return await tiles.handle(options);
+    } catch (err) {
+      // Offline, beyond the package: an empty vector tile (no features) rather than a failed
+      // request the map library would report as an error for every tile.
+      return new Response(new ArrayBuffer(0), { status: 200, headers: {
+        "Content-Type": "application/vnd.mapbox-vector-tile", "X-GridCheck-Offline": "1" } });
+    }
+  });
+
+// The building panel offline: the package's copy of GET /api/buildings/<id> (network first).
+workbox.routing.registerRoute(({ url, request }) => url.origin === self.location.origin && request.method === "GET"
+  && /^\/api\/buildings\/\d+$/.test(url.pathname), async ({ request }) => {
+  try {
+    return await fetch(request);
+  } catch (err) {
+    const copy = await caches.match(new URL(request.url).pathname, { cacheName: PACKAGE });
+    if (copy) return copy;
+    throw err;
+  }
+});
 
 self.addEventListener("message", (event) => {
   // Logout: the page copies go (the outbox stays in IndexedDB; see static/js/offline.js).
   if (event.data && event.data.type === "logout") {
-    event.waitUntil(Promise.all([caches.delete(PAGES), caches.delete(TILES)]));
+    event.waitUntil(Promise.all([caches.delete(PAGES), caches.delete(TILES), caches.delete(PACKAGE)]));
   }
 });

@@ -57,9 +57,34 @@ export async function downloadPackage(gridId, onProgress) {
                             fetched_at: new Date().toISOString(), buildings: pkg.buildings, revisit: pkg.revisit,
                             codes: pkg.codes, zooms: pkg.zooms, tiles: pkg.tiles.length, households: pkg.households.length });
   });
+  await cacheDetails(pkg.building_details || []);
+  await cachePages(["/", ...(pkg.households.length ? ["/households/" + pkg.households[0].household_id + "/register"] : [])]);
   await cacheTiles(pkg.tiles, onProgress);
   notify();
   return pkg;
+}
+
+// The pages a leader needs without signal, as the service worker keeps them (gc-pages): the map
+// and one registration page (the worker serves it for every household of the package).
+async function cachePages(urls) {
+  if (!("caches" in window)) return;
+  const cache = await caches.open("gc-pages");
+  await Promise.all(urls.map(async (url) => {
+    try {
+      const resp = await fetch(url, { credentials: "same-origin" });
+      if (resp.ok && !resp.redirected) await cache.put(url, resp);
+    } catch (e) { /* next time */ }
+  }));
+}
+
+// The building panel reads GET /api/buildings/<id>; offline the service worker answers it from
+// this cache (filled from the package only, never from ordinary browsing).
+async function cacheDetails(details) {
+  if (!("caches" in window)) return;
+  await caches.delete("gc-package");
+  const cache = await caches.open("gc-package");
+  await Promise.all(details.map((d) => cache.put("/api/buildings/" + d.id,
+    new Response(JSON.stringify(d), { headers: { "Content-Type": "application/json" } }))));
 }
 
 async function cacheTiles(urls, onProgress) {

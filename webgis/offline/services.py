@@ -39,10 +39,13 @@ from webgis.visits.services import HOUSEHOLD_FIELDS, PERSON_FIELDS, registration
 log = logging.getLogger(__name__)
 
 # The vector tile layers of the app drawn on a leader's map, and the zooms a leader works at
-# (buildings appear from BUILDING_MIN_ZOOM; 18 shows footprints room by room; higher zooms
-# over-zoom the z18 tile in Leaflet).
+# (12–13 the overview the map opens with, buildings from BUILDING_MIN_ZOOM, 18 footprints room
+# by room; higher zooms over-zoom the z18 tile in Leaflet).
 TILE_LAYERS = ("villages", "grids", "roads", "buildings")
-PACKAGE_MAX_ZOOM = 18
+PACKAGE_MIN_ZOOM, PACKAGE_MAX_ZOOM = 12, 18
+# How far around the grid tiles are taken (a share of the grid's width/height on each side):
+# wide at the overview zooms (the map opens showing the neighbourhood), narrow close up.
+OVERVIEW_MARGIN, DETAIL_MARGIN = 1.0, 0.15
 MAX_TILES = 1500  # per layer: a grid of 500 households is a few dozen tiles per zoom
 PACKAGE_CODE_LISTS = ("gender", "ethnicity", "occupation", "relation", "marital", "person_category",
                       "house_nature", "visit_result", "person_status", "building_type", "building_status",
@@ -100,9 +103,19 @@ def package(session: Session, actor: writes.Actor, grid_id: int, scope, root: st
                           .order_by(Household.building_id, Household.sort_key, Household.id)).scalars().all()
     mark = history_mark(session)  # before the records are read: a change in between is seen as later
     households = [registration_form(session, hid, actor.role) for hid in ids]
+    # The building panel offline: each building as GET /api/buildings/<id> answers the role.
+    from webgis.buildings.services import building_detail
+
+    details = [d for d in (building_detail(b["id"], actor.role) for b in buildings) if d is not None]
     cfg = current_app.config if has_app_context() else {}
-    zooms = range(int(cfg.get("BUILDING_MIN_ZOOM", 14)), PACKAGE_MAX_ZOOM + 1)
-    tiles = _tiles((west, south, east, north), zooms)[:MAX_TILES]
+    zooms = range(PACKAGE_MIN_ZOOM, PACKAGE_MAX_ZOOM + 1)
+    tiles = []
+    for z in zooms:
+        # Around the grid too: the map opens on the grid with the phone's screen showing more.
+        m = OVERVIEW_MARGIN if z < int(cfg.get("BUILDING_MIN_ZOOM", 14)) + 2 else DETAIL_MARGIN if z < 17 else 0.0
+        dx, dy = (east - west) * m, (north - south) * m
+        tiles += _tiles((west - dx, south - dy, east + dx, north + dy), range(z, z + 1))
+    tiles = tiles[:MAX_TILES]
     tile_urls = [f"{root}/tiles/{layer}/{z}/{x}/{y}.pbf" for layer in TILE_LAYERS for z, x, y in tiles]
     basemap = cfg.get("BASEMAP_URL") or ""
     if basemap:
@@ -119,6 +132,7 @@ def package(session: Session, actor: writes.Actor, grid_id: int, scope, root: st
         "history_mark": mark,
         "role": actor.role,
         "buildings": buildings,
+        "building_details": details,
         "households": households,
         "codes": {name: CODE_LISTS[name]["items"] for name in PACKAGE_CODE_LISTS if name in CODE_LISTS},
         "revisit": revisit(gid, limit=None)["rows"],
