@@ -140,6 +140,34 @@ def test_outbox_applied_parallel_conflict_and_review(client, town, db_session):
     assert again.status_code == 409
 
 
+def test_village_office_reviews_conflicts_only(client, town, make, db_session):
+    h1 = town["households"][0]
+    make.user(town["town"], role="village_admin", username="village1", village_id=town["village"].id)
+    post = _poster(client, "leader1")
+    pkg = client.get(f"/api/offline/grids/{h1.grid_id}/package").get_json()
+    form = next(h for h in pkg["households"] if h["household_id"] == h1.id)
+    admin_post = _poster(client, "t_admin")
+    server = _form_payload(client.get(f"/api/households/{h1.id}/form").get_json(), "changed",
+                           {"remarks": "办公室：已核实"})
+    assert admin_post(f"/api/households/{h1.id}/registration", server).status_code == 201
+    post = _poster(client, "leader1")
+    item = _item(uuid.uuid4(), 1, form, pkg["history_mark"], result="changed", household={"remarks": "手机"})
+    answer = post("/api/offline/sync", item).get_json()
+    assert answer["status"] == "conflict"
+    village_post = _poster(client, "village1")
+    assert client.get("/api/police/queue?kind=sign").status_code == 404  # the police's own queues are not theirs
+    page = client.get("/police").get_data(as_text=True)
+    assert 'data-kind="sync"' in page and 'id="gc-tab-sign"' not in page
+    queue = client.get("/api/police/queue?kind=sync").get_json()
+    assert [i["submission_id"] for i in queue["items"]] == [answer["submission_id"]]
+    resp = village_post(f"/api/police/sync/{answer['submission_id']}/resolve", {"keep": "server"})
+    assert resp.status_code == 200, resp.get_json()
+    db_session.expire_all()
+    assert db_session.get(Household, h1.id).remarks == "办公室：已核实"
+    visit = db_session.execute(select(Visit).where(Visit.client_uuid == uuid.UUID(item["client_uuid"]))).scalar_one()
+    assert visit.visitor_id == town["leader"].id
+
+
 def test_refused_item_is_kept_and_the_order_goes_on(client, town, db_session):
     h1 = town["households"][0]
     post = _poster(client, "leader1")

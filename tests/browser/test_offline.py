@@ -221,6 +221,21 @@ def test_offline_visits_sync_applied_parallel_conflict(app, live_server, chromiu
     assert sorted(i["status"] for i in mine) == ["conflict", "parallel"]
     conflict = next(i for i in mine if i["status"] == "conflict")
     assert conflict["household_id"] == s["h"] and conflict["status_label"] == "冲突"
+    # ... and on the page: both values side by side, decided there (the platform's value kept).
+    page.goto(f"{live_server}/police")
+    page.click("#gc-tab-sync")
+    item = page.locator(f'.q-sync--conflict[data-submission-id="{conflict["submission_id"]}"]')
+    item.wait_for()
+    assert PHONE_REMARKS in item.locator(".q-sync__device").text_content()
+    assert SERVER_REMARKS in item.locator(".q-sync__server").text_content()
+    page.screenshot(path=str(artifacts / "offline_review_1280.png"), full_page=True)
+    with page.expect_response(lambda r: "/api/police/sync/" in r.url) as decided:
+        item.get_by_role("button", name="保留平台现值").click()
+    assert decided.value.status == 200, decided.value.text()
+    item.locator(".q-item__msg.is-ok").wait_for()
     police.close()
+    with app.app_context(), Session(owner_engine()) as session:
+        assert session.execute(select(func.count()).select_from(Visit).where(Visit.client_uuid == ids[2])).scalar() == 1
+        assert session.get(Household, s["h"]).remarks == SERVER_REMARKS
     assert outside == [], f"requests left the app: {outside}"
     assert errors == [], errors

@@ -5,7 +5,7 @@ from webgis.auth.totp import may_enrol
 from webgis.extensions import db
 from webgis.geo.models import Town
 from webgis.permissions import (EXCHANGE_PAGE_ROLES, INSPECT_ROLES, OFFLINE_ROLES, QUALITY_ROLES, TARGET_VIEW_ROLES,
-                                USER_ADMIN_ROLES, VERIFY_ROLES, may)
+                                SYNC_REVIEW_ROLES, USER_ADMIN_ROLES, VERIFY_ROLES, may)
 
 
 def chrome_context() -> dict:
@@ -21,4 +21,5 @@ def chrome_context() -> dict:
             "may_exchange": may(current_user.role, EXCHANGE_PAGE_ROLES),
             "may_quality": may(current_user.role, QUALITY_ROLES),
             "may_work_offline": may(current_user.role, OFFLINE_ROLES),
+            "may_review_sync": may(current_user.role, SYNC_REVIEW_ROLES),
             "may_enrol_totp": may_enrol(current_user)}

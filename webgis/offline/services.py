@@ -462,7 +462,7 @@ def review_counts(session: Session) -> dict:
                                 .where(OfflineSubmission.status.in_(("conflict", "parallel", "refused")))
                                 .group_by(OfflineSubmission.status)).all())
     return {"conflict": rows.get("conflict", 0), "parallel": rows.get("parallel", 0),
-            "refused": rows.get("refused", 0), "total": rows.get("conflict", 0)}
+            "refused": rows.get("refused", 0), "total": rows.get("conflict", 0), "overdue": 0}
 
 
 def resolve(session: Session, actor: writes.Actor, submission_id: int, keep: str,

@@ -23,19 +23,24 @@ def _int_arg(name: str) -> int | None:
 
 
 @bp.route("/police")
-@roles_required(*VERIFY_ROLES)
+@roles_required(*(VERIFY_ROLES | SYNC_REVIEW_ROLES))
 def page():
-    """民警核验: the station's queue, usable on a phone."""
+    """民警核验: the station's queue, usable on a phone (the village office sees its 离线同步冲突 tab only)."""
     return render_template("verification/queue.html", counts=_counts(campaign_now()),
-                           deadline_days=services.DEADLINE.days)
+                           deadline_days=services.DEADLINE.days, police=current_user.role in VERIFY_ROLES)
 
 
 @bp.route("/api/police/queue")
-@roles_required(*VERIFY_ROLES)
+@roles_required(*(VERIFY_ROLES | SYNC_REVIEW_ROLES))
 def queue():
-    """One page of the sign queue (kind=sign) or of the doors to collect (kind=collect)."""
+    """One page of the sign queue (kind=sign), of the doors to collect (kind=collect), or the
+    conflicts of offline submissions (kind=sync, also for the village office)."""
+    from webgis.errors import NotAllowed
+
     now = campaign_now()
     kind = request.args.get("kind", "sign")
+    if kind != "sync" and current_user.role not in VERIFY_ROLES:
+        raise NotAllowed("queue", kind)
     if kind == "sync":  # 离线同步: conflicts of phones' offline submissions (decided here), refused items
         from webgis.offline import services as offline
 
@@ -52,7 +57,10 @@ def queue():
 def _counts(now) -> dict:
     from webgis.offline import services as offline
 
-    return {**services.queue_counts(db.session, now), "sync": offline.review_counts(db.session)}
+    empty = {"total": 0, "overdue": 0, "due_soon": 0}
+    queues = (services.queue_counts(db.session, now) if current_user.role in VERIFY_ROLES
+              else {"sign": empty, "collect": empty})
+    return {**queues, "sync": offline.review_counts(db.session)}
 
 
 @bp.route("/api/police/sync/<int:submission_id>/resolve", methods=["POST"])
