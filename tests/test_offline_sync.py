@@ -186,6 +186,29 @@ def test_refused_item_is_kept_and_the_order_goes_on(client, town, db_session):
         "refused", "applied"]
 
 
+def test_new_person_recorded_offline_is_added_once(client, town, db_session):
+    from webgis.people.idcard import make_id_number
+    from webgis.people.models import Person
+    from datetime import date
+
+    h3 = town["h3"]
+    post = _poster(client, "leader1")
+    pkg = client.get(f"/api/offline/grids/{h3.grid_id}/package").get_json()
+    form = next(h for h in pkg["households"] if h["household_id"] == h3.id)
+    id_number = make_id_number("320681", date(1990, 5, 4), 777)
+    item = _item(uuid.uuid4(), 1, form, pkg["history_mark"], result="new")
+    new = {"name": "钱新来", "gender": "1" if int(id_number[16]) % 2 else "2", "ethnicity": "01",
+           "id_number": id_number, "relation": "3", "category": "floating"}
+    item["payload"]["members"].append(new)
+    item["diff"]["members.new.1"] = [None, "钱新来"]
+    first = post("/api/offline/sync", item)
+    assert first.status_code == 201 and first.get_json()["status"] == "applied", first.get_json()
+    again = post("/api/offline/sync", item)
+    assert again.status_code == 200 and again.get_json()["duplicate"]
+    assert db_session.execute(select(func.count()).select_from(Person)
+                              .where(Person.id_number == id_number)).scalar() == 1
+
+
 def test_package_of_a_grid_out_of_scope_is_404(client, town):
     _poster(client, "leader1")
     g2 = town["grids"][1]

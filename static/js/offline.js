@@ -332,8 +332,9 @@ export function mountWidget(root) {
   const net = el("span", { className: "offline__net", id: "gc-offline-net" });
   const msg = el("p", { className: "offline__msg", id: "gc-offline-msg", attrs: { "aria-live": "polite" } });
   const list = el("ol", { className: "offline__list", id: "gc-offline-results" });
+  const revisit = el("div", { className: "offline__revisit", id: "gc-offline-revisit" });
   const detail = el("div", { className: "offline__detail", id: "gc-offline-detail", hidden: true },
-                    el("div", { className: "offline__row" }, grids, download), msg, list);
+                    el("div", { className: "offline__row" }, grids, download), msg, list, revisit);
   root.replaceChildren(el("div", { className: "offline__bar" }, net, age, syncBtn, more), detail);
   root.hidden = false;
   more.addEventListener("click", () => {
@@ -379,6 +380,14 @@ export function mountWidget(root) {
       r.status === "parallel" ? "：平台上同时有他人修改其他字段，已合并" : "",
       r.error ? "：" + r.error.message : "")));
     list.replaceChildren(...rows);
+    // The package's 重访清单: the households to (re)visit, one tap to their form, also offline.
+    const todo = pkg && pkg.revisit ? pkg.revisit : [];
+    revisit.replaceChildren(...(todo.length ? [
+      el("p", { className: "offline__head" }, "重访清单（" + todo.length + " 户）"),
+      el("ol", { className: "offline__list" }, todo.slice(0, 50).map((r) => el("li", { className: "offline__item" },
+        el("a", { href: "/households/" + encodeURIComponent(r.household_id) + "/register" }, api.text(r.address)),
+        " ", el("span", { className: "muted" }, api.text(r.reason_label))))),
+    ] : []));
     if (state.message && detail.hidden && (state.expired || results.some((r) => r.status === "conflict"))) {
       detail.hidden = false;
       more.setAttribute("aria-expanded", "true");
