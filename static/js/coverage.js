@@ -491,7 +491,12 @@
     else if (t) setTarget(t, true);
   }
 
-  function init(m, lyrs, config) {
+  /** Called by folium's set-up; configured once GridCheck's page configuration has arrived. */
+  function init(m, lyrs) {
+    window.GridCheck.ready.then(function (all) { start(m, lyrs, all.coverage); });
+  }
+
+  function start(m, lyrs, config) {
     cfg = L.extend(cfg, config || {});
     U = window.GridCheck.util;
     map = m;

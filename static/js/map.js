@@ -740,9 +740,33 @@
 
   // --- wiring -------------------------------------------------------------------------------
 
+  /**
+   * Called by folium's set-up with the Leaflet objects it built (the app's layers built hidden)
+   * and the URL of the page's configuration: fetch it (GET /api/map/config), open the map at
+   * the user's grids, then show the layers and wire the panel. `GridCheck.ready` resolves with
+   * the whole configuration (static/js/coverage.js waits for it too).
+   */
   function init(map, layers, config) {
-    cfg = L.extend(cfg, config || {});
     window.gcMap = map;
+    var url = (config && config.configUrl) || "/api/map/config";
+    var ready = getJSON(url).then(function (all) {
+      start(map, layers, all);
+      return all;
+    });
+    ready.catch(function (err) {
+      var hint = document.getElementById("gc-zoom-hint");
+      if (hint) { hint.hidden = false; hint.textContent = "地图配置加载失败：" + err.message + "，请刷新页面"; }
+    });
+    window.GridCheck.ready = ready;
+  }
+
+  var SHOWN = ["villages", "grids", "roads", "buildings", "labels"];
+
+  function start(map, layers, config) {
+    cfg = L.extend(cfg, config || {});
+    var focus = cfg.focus || cfg.townBounds;
+    if (focus) map.fitBounds(focus, { padding: [12, 12], animate: false });
+    SHOWN.forEach(function (key) { if (layers[key]) layers[key].addTo(map); });
 
     readPermissions();
     var panel = new Panel(map, layers.buildings);

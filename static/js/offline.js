@@ -58,7 +58,7 @@ export async function downloadPackage(gridId, onProgress) {
                             codes: pkg.codes, zooms: pkg.zooms, tiles: pkg.tiles.length, households: pkg.households.length });
   });
   await cacheDetails(pkg.building_details || []);
-  await cachePages(["/", ...(pkg.households.length ? ["/households/" + pkg.households[0].household_id + "/register"] : [])]);
+  await cachePages(["/", "/api/map/config", ...(pkg.households.length ? ["/households/" + pkg.households[0].household_id + "/register"] : [])]);
   await cacheTiles(pkg.tiles, onProgress);
   notify();
   return pkg;

@@ -190,8 +190,11 @@ def town_of(user) -> tuple[str | None, list[list[float]] | None]:
 
 
 def _vector_grid(url: str, name: str, layer: str, pane: str, **options) -> LocalVectorGrid:
-    """Build one canvas-rendered vector tile layer styled by GridCheck.style[layer]."""
-    return LocalVectorGrid(url, name=name, overlay=True, options={
+    """Build one canvas-rendered vector tile layer styled by GridCheck.style[layer].
+
+    Built hidden: static/js/map.js adds it once the page's configuration (GET /api/map/config)
+    has arrived and the map is at the user's grids, so no tile is fetched twice."""
+    return LocalVectorGrid(url, name=name, overlay=True, show=False, options={
         "renderer_factory": JsCode("L.canvas.tile"),
         "vector_tile_layer_styles": {layer: JsCode(f"GridCheck.style.{layer}")},
         "pane": pane,
@@ -235,9 +238,9 @@ def _coverage_layers(root: str) -> tuple[dict, dict]:
 
 
 def build_map(bounds: list[list[float]] | None, coverage: bool = False,
-              focus: list[list[float]] | None = None) -> tuple[LocalMap, dict]:
+              focus: list[list[float]] | None = None, focus_grid: int | None = None) -> tuple[LocalMap, dict]:
     """Assemble the folium map with the GridCheck layers (and, with `coverage`, the target
-    choropleth and the gap heat layers); return it and the JS config."""
+    choropleth and the gap heat layers); return it and the scripts' config (served as JSON)."""
     cfg = current_app.config
     root = request.script_root
     building_min_zoom = int(cfg["BUILDING_MIN_ZOOM"])
@@ -259,7 +262,7 @@ def build_map(bounds: list[list[float]] | None, coverage: bool = False,
         "buildings": _vector_grid(tiles.format(layer="buildings"), "楼栋", "buildings", "gc-buildings",
                                   min_zoom=building_min_zoom, interactive=True,
                                   get_feature_id=JsCode("GridCheck.featureId")),
-        "labels": folium.FeatureGroup(name="名称标注", overlay=True),
+        "labels": folium.FeatureGroup(name="名称标注", overlay=True, show=False),
     }
     for layer in layers.values():
         layer.add_to(m)
@@ -272,8 +275,6 @@ def build_map(bounds: list[list[float]] | None, coverage: bool = False,
         basemap.add_to(m)
         layers["basemap"] = basemap
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
-    if focus or bounds:
-        m.fit_bounds(focus or bounds, padding=(12, 12))
 
     config = {
         "urls": {"labels": root + "/api/layers/labels", "building": root + "/api/buildings/"},
@@ -281,11 +282,14 @@ def build_map(bounds: list[list[float]] | None, coverage: bool = False,
         "footprintZoom": FOOTPRINT_ZOOM,
         "statuses": {s["code"]: {"label": s["label"], "colour": s["colour"]} for s in status_legend()},
     }
-    GridCheckLayers(layers, config).add_to(m)
+    # The page's set-up is the same for every response of the role (the nonce aside): what the
+    # scripts are configured with comes from GET /api/map/config (page_config below).
+    config_url = {"configUrl": root + "/api/map/config" + (f"?grid={focus_grid}" if focus_grid else "")}
+    GridCheckLayers(layers, config_url).add_to(m)
     if coverage:
         coverage_config["townBounds"] = bounds
-        CoverageWiring({**coverage_layers, "grids": layers["grids"]}, coverage_config).add_to(m)
-    return m, config
+        CoverageWiring({**coverage_layers, "grids": layers["grids"]}, {}).add_to(m)
+    return m, {**config, "coverage": coverage_config or None, "focus": focus or bounds, "townBounds": bounds}
 
 
 @dataclass
@@ -334,12 +338,21 @@ def focus_bounds(user, grid_id: int | None) -> list[list[float]] | None:
     return [[south, west], [north, east]]
 
 
+def page_config(user, grid_id: int | None = None) -> dict:
+    """GET /api/map/config: what map.js and coverage.js are configured with (URLs, zooms, colours,
+    the bounds to open at, the coverage targets and the campaign day), kept out of the page."""
+    town_name, bounds = town_of(user)
+    focus = focus_bounds(user, grid_id)
+    _m, config = build_map(bounds, coverage=user.role in TARGET_VIEW_ROLES, focus=focus)
+    return config
+
+
 def map_context(user, grid_id: int | None = None) -> dict:
     """Return what map.html needs: the map parts, the legend, the user and the town."""
     town_name, bounds = town_of(user)
     focus = focus_bounds(user, grid_id)
     coverage = user.role in TARGET_VIEW_ROLES
-    m, _ = build_map(bounds, coverage=coverage, focus=focus)
+    m, _ = build_map(bounds, coverage=coverage, focus=focus, focus_grid=grid_id)
     return {
         "coverage": coverage,
         "heat_styles": {code: {"name": name, **HEAT_STYLES[code]} for code, name in _heat_names().items()},

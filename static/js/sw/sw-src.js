@@ -66,6 +66,12 @@ workbox.routing.registerRoute(({ url }) => url.origin === self.location.origin &
     }
   });
 
+// The map page's configuration (no personal data: URLs, zooms, colours, the bounds to open at):
+// network first, the last copy offline (the page itself is the same for every response).
+workbox.routing.registerRoute(({ url, request }) => url.origin === self.location.origin && request.method === "GET"
+  && url.pathname === "/api/map/config",
+  new workbox.strategies.NetworkFirst({ cacheName: PAGES, networkTimeoutSeconds: 6, plugins: [onlyRealPages] }));
+
 // The building panel offline: the package's copy of GET /api/buildings/<id> (network first).
 workbox.routing.registerRoute(({ url, request }) => url.origin === self.location.origin && request.method === "GET"
   && /^\/api\/buildings\/\d+$/.test(url.pathname), async ({ request }) => {
