@@ -29,7 +29,7 @@ def test_map_page_uses_only_local_assets(client, small_town):
     assert urls and all(u.startswith("/") and not u.startswith("//") for u in urls), urls
     assert "http://" not in html and "https://" not in html and "//cdn" not in html
     for path in ("/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
-                 "/static/vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js", "/static/js/map.js"):
+                 "/static/vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js", "/static/js/map/index.js"):
         assert f'"{path}"' in html
     for layer in ("villages", "grids", "roads", "buildings", "coverage"):
         assert f"'/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf'" in html

@@ -2,8 +2,9 @@
 GridCheck vector-tile layers, and the context the `map.html` template needs.
 
 folium assembles the Leaflet objects (map, panes, vector grids, optional base map,
-layer switcher); static/js/map.js holds the behaviour (styles, labels, the building
-panel) and is wired to those objects by `GridCheckLayers`. Nothing on the page is
+layer switcher); the ES modules under static/js/map/ hold the behaviour (one file per
+layer's style, labels, the building panel, drawing) and are wired to those objects by
+`GridCheckLayers`; their configuration is GET /api/map/config (`page_config`). Nothing on the page is
 loaded from outside the app: town offices often run on an intranet.
 """
 from dataclasses import dataclass
@@ -125,8 +126,8 @@ class CoverageHeatLayer(JSCSSMixin, folium.map.Layer):
         super().__init__(name=name, overlay=True, control=True, show=False)
         self._name = "CoverageHeat"
         self.options = {"layer": layer, "pane": "gc-heat", "gradient": {str(k): v for k, v in gradient.items()}}
-        self.default_js = [("leaflet_heat", static_url("vendor/leaflet-heat/leaflet-heat.js")),
-                           ("gridcheck_coverage", static_url("js/coverage.js"))]
+        # static/js/coverage.js is an ES module the page's set-up imports (templates/map.html).
+        self.default_js = [("leaflet_heat", static_url("vendor/leaflet-heat/leaflet-heat.js"))]
 
 
 class _Wiring(MacroElement):
@@ -158,15 +159,11 @@ class CoverageWiring(_Wiring):
     entry = "GridCheckCoverage"
 
 
-class GridCheckLayers(JSCSSMixin, _Wiring):
-    """Hand the folium-built layers and the page config to static/js/map.js."""
+class GridCheckLayers(_Wiring):
+    """Hand the folium-built layers and the config URL to static/js/map/index.js (an ES module
+    the page's set-up imports as `GridCheck`, see templates/map.html)."""
 
     entry = "GridCheck"
-    default_js = [("gridcheck_map", "/static/js/map.js")]
-
-    def __init__(self, layers: dict, config: dict):
-        super().__init__(layers, config)
-        self.default_js = [("gridcheck_map", static_url("js/map.js"))]
 
 
 def status_legend() -> list[dict]:
@@ -192,7 +189,7 @@ def town_of(user) -> tuple[str | None, list[list[float]] | None]:
 def _vector_grid(url: str, name: str, layer: str, pane: str, **options) -> LocalVectorGrid:
     """Build one canvas-rendered vector tile layer styled by GridCheck.style[layer].
 
-    Built hidden: static/js/map.js adds it once the page's configuration (GET /api/map/config)
+    Built hidden: static/js/map/index.js adds it once the page's configuration (GET /api/map/config)
     has arrived and the map is at the user's grids, so no tile is fetched twice."""
     return LocalVectorGrid(url, name=name, overlay=True, show=False, options={
         "renderer_factory": JsCode("L.canvas.tile"),
