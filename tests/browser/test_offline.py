@@ -237,5 +237,14 @@ def test_offline_visits_sync_applied_parallel_conflict(app, live_server, chromiu
     with app.app_context(), Session(owner_engine()) as session:
         assert session.execute(select(func.count()).select_from(Visit).where(Visit.client_uuid == ids[2])).scalar() == 1
         assert session.get(Household, s["h"]).remarks == SERVER_REMARKS
+    # The offline bar on a desk screen (1280 px): the map keeps its controls.
+    desk = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = desk.new_page()
+    _login(page, live_server, LEADER)
+    page.wait_for_selector("#gc-offline:not([hidden]) #gc-offline-sync")
+    page.wait_for_selector(".leaflet-gc-grids-pane canvas.leaflet-tile-loaded", state="attached")
+    page.locator("#gc-offline .offline__more").click()
+    page.screenshot(path=str(artifacts / "offline_map_1280.png"))
+    desk.close()
     assert outside == [], f"requests left the app: {outside}"
     assert errors == [], errors
