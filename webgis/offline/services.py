@@ -1,9 +1,6 @@
-"""Offline field work: the grid's offline package, and the sync of a phone's outbox.
+"""Offline field work: the sync of a phone's outbox, and the review of what it brought.
 
-`package()` gives one grid (never more) as the role sees it through the existing APIs: the
-registration form of every household (webgis.visits.services.registration_form, masked for
-the role), the buildings, the code lists, the re-visit list and the tile addresses of the
-grid at the zooms a leader uses. `sync_item()` applies one outbox item on the write path of
+(The grid's offline package is webgis/offline/package.py.) `sync_item()` applies one outbox item on the write path of
 the registration form (webgis.visits.services.save_registration → webgis/writes.py: UUID,
 locks, version check; history by trigger) after the merge rules (merge.py) decided: applied,
 applied and flagged 并行修改, or 冲突 (nothing overwritten, the proposal kept for review at
@@ -11,19 +8,17 @@ applied and flagged 并行修改, or 冲突 (nothing overwritten, the proposal k
 item (same client UUID) gets its first answer back.
 """
 import logging
-import math
 import uuid
 from datetime import datetime, timezone
 
-from flask import current_app, has_app_context
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from webgis import writes
 from webgis.buildings import address
 from webgis.buildings.models import Building, Household
-from webgis.codes.data import CODE_LISTS, label
-from webgis.errors import Conflict, DomainError, NotFound
+from webgis.codes.data import label
+from webgis.errors import Conflict, DomainError, NotAllowed, NotFound
 from webgis.geo.models import Grid, Village
 from webgis.offline import merge
 from webgis.offline.models import STATUS_LABELS, OfflineSubmission
@@ -34,111 +29,13 @@ from webgis.permissions import OFFLINE_ROLES
 from webgis.schemas import parse
 from webgis.visits.models import ChangeHistory, Visit
 from webgis.visits.schemas import EMPTY_RESULTS, RegistrationInput
-from webgis.visits.services import HOUSEHOLD_FIELDS, PERSON_FIELDS, registration_form, save_registration
+from webgis.visits.services import HOUSEHOLD_FIELDS, PERSON_FIELDS, save_registration
 
 log = logging.getLogger(__name__)
 
-# The vector tile layers of the app drawn on a leader's map, and the zooms a leader works at
-# (12–13 the overview the map opens with, buildings from BUILDING_MIN_ZOOM, 18 footprints room
-# by room; higher zooms over-zoom the z18 tile in Leaflet).
-TILE_LAYERS = ("villages", "grids", "roads", "buildings")
-PACKAGE_MIN_ZOOM, PACKAGE_MAX_ZOOM = 12, 18
-# How far around the grid tiles are taken (a share of the grid's width/height on each side):
-# wide at the overview zooms (the map opens showing the neighbourhood), narrow close up.
-OVERVIEW_MARGIN, DETAIL_MARGIN = 1.0, 0.15
-MAX_TILES = 1500  # per layer: a grid of 500 households is a few dozen tiles per zoom
-PACKAGE_CODE_LISTS = ("gender", "ethnicity", "occupation", "relation", "marital", "person_category",
-                      "house_nature", "visit_result", "person_status", "building_type", "building_status",
-                      "collection_status", "household_status")
 # Residence columns as the phone's member fields.
 RESIDENCE_FIELDS = {"relation_to_head": "relation", "end_date": "leave"}
 _MASKED = {"id_number": mask_id_number, "phone": mask_phone}
-
-
-# --- the offline package -----------------------------------------------------------------------
-
-def _tiles(bbox: tuple[float, float, float, float], zooms: range) -> list[tuple[int, int, int]]:
-    """Web-Mercator tiles (z, x, y) covering a lon/lat box at each zoom."""
-    west, south, east, north = bbox
-    out = []
-    for z in zooms:
-        n = 2 ** z
-
-        def tx(lon):
-            return min(n - 1, max(0, int((lon + 180.0) / 360.0 * n)))
-
-        def ty(lat):
-            r = math.radians(lat)
-            return min(n - 1, max(0, int((1.0 - math.asinh(math.tan(r)) / math.pi) / 2.0 * n)))
-
-        for x in range(tx(west), tx(east) + 1):
-            for y in range(ty(north), ty(south) + 1):
-                out.append((z, x, y))
-    return out
-
-
-def package(session: Session, actor: writes.Actor, grid_id: int, scope, root: str = "") -> dict:
-    """下载离线包: one grid's records as the role sees them, the code lists and the tile URLs."""
-    from webgis.coverage.queries import revisit
-
-    writes.require(actor, OFFLINE_ROLES, "grid", grid_id)
-    if not scope.sees_grid(grid_id):
-        raise NotFound("grid", grid_id)
-    row = session.execute(
-        select(Grid.id, Grid.name, Village.name, func.ST_XMin(Grid.geom), func.ST_YMin(Grid.geom),
-               func.ST_XMax(Grid.geom), func.ST_YMax(Grid.geom), func.now())
-        .join(Village, Village.id == Grid.village_id).where(Grid.id == grid_id)).first()
-    if row is None:
-        raise NotFound("grid", grid_id)
-    gid, grid_name, village_name, west, south, east, north, as_of = row
-    buildings = []
-    for b, lon, lat in session.execute(
-            select(Building, func.ST_X(Building.geom_pt), func.ST_Y(Building.geom_pt))
-            .where(Building.grid_id == gid).order_by(Building.id)):
-        buildings.append({"id": b.id, "address": address.building_address(village_name, grid_name, b),
-                          "building_type": b.building_type, "floors": b.floors, "status": b.status,
-                          "collection_status": b.collection_status, "version": b.version,
-                          "lon": round(lon, 7), "lat": round(lat, 7)})
-    ids = session.execute(select(Household.id).where(Household.grid_id == gid, Household.status != "demolished")
-                          .order_by(Household.building_id, Household.sort_key, Household.id)).scalars().all()
-    mark = history_mark(session)  # before the records are read: a change in between is seen as later
-    households = [registration_form(session, hid, actor.role) for hid in ids]
-    # The building panel offline: each building as GET /api/buildings/<id> answers the role.
-    from webgis.buildings.services import building_detail
-
-    details = [d for d in (building_detail(b["id"], actor.role) for b in buildings) if d is not None]
-    cfg = current_app.config if has_app_context() else {}
-    zooms = range(PACKAGE_MIN_ZOOM, PACKAGE_MAX_ZOOM + 1)
-    tiles = []
-    for z in zooms:
-        # Around the grid too: the map opens on the grid with the phone's screen showing more.
-        m = OVERVIEW_MARGIN if z < int(cfg.get("BUILDING_MIN_ZOOM", 14)) + 2 else DETAIL_MARGIN if z < 17 else 0.0
-        dx, dy = (east - west) * m, (north - south) * m
-        tiles += _tiles((west - dx, south - dy, east + dx, north + dy), range(z, z + 1))
-    tiles = tiles[:MAX_TILES]
-    tile_urls = [f"{root}/tiles/{layer}/{z}/{x}/{y}.pbf" for layer in TILE_LAYERS for z, x, y in tiles]
-    basemap = cfg.get("BASEMAP_URL") or ""
-    if basemap:
-        tile_urls += [basemap.replace("{s}", "a").replace("{z}", str(z)).replace("{x}", str(x))
-                      .replace("{y}", str(y)) for z, x, y in tiles]
-    from webgis.audit import services as audit
-
-    audit.record("offline_package", "grid", gid, {"households": len(households)}, grid_id=gid)
-    session.commit()
-    return {
-        "grid": {"id": gid, "name": grid_name, "village": village_name,
-                 "bounds": [[south, west], [north, east]]},
-        "as_of": as_of.isoformat(),
-        "history_mark": mark,
-        "role": actor.role,
-        "buildings": buildings,
-        "building_details": details,
-        "households": households,
-        "codes": {name: CODE_LISTS[name]["items"] for name in PACKAGE_CODE_LISTS if name in CODE_LISTS},
-        "revisit": revisit(gid, limit=None)["rows"],
-        "tiles": tile_urls,
-        "zooms": [zooms.start, zooms.stop - 1],
-    }
 
 
 # --- the sync of one outbox item -----------------------------------------------------------------
@@ -366,7 +263,10 @@ def sync_item(session: Session, actor: writes.Actor, item: SyncItemInput) -> dic
         data = parse(RegistrationInput, _rebuild(item.payload, item.diff, h, residents))
         session.add(sub)
         session.flush()
-        result = save_registration(session, actor, h.id, data, now=item.recorded_at)  # commits
+        # The visit happened when the leader saved it on the phone (never later than now: a
+        # phone's clock may run ahead).
+        server_now = session.execute(select(func.now())).scalar()
+        result = save_registration(session, actor, h.id, data, now=min(item.recorded_at, server_now))  # commits
         out = _answer(sub)
         out["visit_id"] = result["visit_id"]
         return out
@@ -402,6 +302,10 @@ def _refused(session: Session, actor: writes.Actor, item: SyncItemInput, sub: Of
                            ).scalar_one_or_none()
     if done is not None:  # the same item won a race with itself
         return _answer(done, duplicate=True)
+    if isinstance(exc, (NotFound, NotAllowed)):  # out of scope, unknown or not allowed: audited
+        from webgis.audit import services as audit
+
+        audit.denied(exc.kind, exc.object_id, reason="offline submission: out of scope or unknown")
     grid_id = session.execute(select(Household.grid_id).where(Household.id == item.household_id)).scalar()
     kept = OfflineSubmission(town_id=actor.town_id, user_id=actor.user_id, user_role=actor.role,
                              client_uuid=item.client_uuid, device_id=item.device_id, device_seq=item.seq,
@@ -487,7 +391,7 @@ def resolve(session: Session, actor: writes.Actor, submission_id: int, keep: str
     sub.resolved_by, sub.resolved_at = actor.user_id, now or datetime.now(timezone.utc)
     session.flush()
     leader = writes.Actor(user_id=sub.user_id, role=sub.user_role, town_id=sub.town_id)
-    result = save_registration(session, leader, h.id, data, now=sub.recorded_at)  # commits
+    result = save_registration(session, leader, h.id, data, now=min(sub.recorded_at, sub.received_at))  # commits
     return {"submission_id": sub.id, "status": "resolved", "resolution": keep, "visit_id": result["visit_id"],
             "applied": result["applied"]}
 

@@ -7,7 +7,7 @@ from webgis.api import ApiError
 from webgis.auth.guards import roles_required
 from webgis.extensions import db
 from webgis.inputs import json_object
-from webgis.offline import services
+from webgis.offline import package as packages, services
 from webgis.offline.schemas import SyncItemInput
 from webgis.permissions import OFFLINE_ROLES
 from webgis.schemas import parse
@@ -49,7 +49,7 @@ def session_info():
 @roles_required(*OFFLINE_ROLES)
 def package(grid_id: int):
     """下载离线包: one grid (never more per response), masked as the role sees it."""
-    return jsonify(services.package(db.session, Actor.of(current_user), grid_id, current_scope(),
+    return jsonify(packages.package(db.session, Actor.of(current_user), grid_id, current_scope(),
                                     root=request.script_root))
 
 
