@@ -21,7 +21,7 @@ RUN_PACKAGES  := postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting
 TEST_PACKAGES := $(RUN_PACKAGES) chromium fonts-wqy-microhei
 BENCH_PACKAGES := wrk
 
-.PHONY: help setup setup-test system-run system-test venv db db-test migrate demo run serve test bench stop clean-db
+.PHONY: help setup setup-test system-run system-test venv offline db db-test migrate demo run serve test bench stop clean-db
 
 help:
 	@echo "make run    — set up and serve GridCheck with the demo town on http://$(HOST):$(PORT)"
@@ -54,8 +54,23 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed
 
-setup: system-run venv
-setup-test: system-test venv
+# --- the offline app shell (service worker + Dexie; docs/offline.md) ---------
+# The built files are committed (a server without npm still serves a working worker); they are
+# rebuilt here whenever a file they precache, the build script or the lock file is newer.
+OFFLINE_SRC := $(shell find static/js static/css static/img static/vendor -type f \
+                 -not -path 'static/vendor/workbox/*' -not -path 'static/vendor/dexie/*' 2>/dev/null)
+static/sw.js: package.json package-lock.json tools/build-offline.mjs $(OFFLINE_SRC)
+	@if command -v npm >/dev/null 2>&1; then \
+	  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+	    npm ci --no-audit --no-fund || { echo "npm ci failed: keeping the committed static/sw.js"; exit 0; }; \
+	  fi; \
+	  npm run build; \
+	else echo "npm not found: using the committed static/sw.js (see docs/offline.md)"; fi
+
+offline: static/sw.js
+
+setup: system-run venv offline
+setup-test: system-test venv offline
 
 # --- database ----------------------------------------------------------------
 db: setup

@@ -55,10 +55,14 @@ def test_register_page_loads_its_scripts_from_the_app(client, people, small_town
     assert f'data-form-url="/api/households/{h1.id}/form"' in html
     assert f'data-save-url="/api/households/{h1.id}/registration"' in html
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
-    assert [re.search(r'src="([^"]+)"', a).group(1) for a, _ in scripts] == ["/static/js/api.js",
-                                                                           "/static/js/position.js",
+    # position.js (a classic script: window.GCPosition) and one ES module, which imports
+    # /static/js/api.js and /static/js/offline.js itself (modules run after classic scripts).
+    assert [re.search(r'src="([^"]+)"', a).group(1) for a, _ in scripts] == ["/static/js/position.js",
                                                                            "/static/js/register.js"]
+    assert 'type="module"' in scripts[1][0] and 'type="module"' not in scripts[0][0]
     assert all(not body.strip() for _, body in scripts)  # CSP: no inline code
+    register_js = client.get("/static/js/register.js").get_data(as_text=True)
+    assert 'import * as api from "./api.js";' in register_js and 'from "./offline.js"' in register_js
     for path in ("/static/js/api.js", "/static/js/register.js", "/static/css/register.css"):
         assert client.get(path).status_code == 200
 

@@ -64,6 +64,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     from webgis.quality.views import bp as quality_bp
     from webgis.map.api import bp as layers_bp
     from webgis.map.views import bp as map_bp
+    from webgis.offline.views import bp as offline_bp
     from webgis.people.views import bp as people_bp
     from webgis.routes.views import bp as routes_bp
     from webgis.security import register_csrf_error_handler, register_security_headers
@@ -87,6 +88,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     app.register_blueprint(sheets_bp)
     app.register_blueprint(routes_bp)
     app.register_blueprint(inspections_bp)
+    app.register_blueprint(offline_bp)
     app.cli.add_command(demo_command)
     register_error_handlers(app)
     from webgis.auth.chrome import chrome_context

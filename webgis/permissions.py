@@ -54,6 +54,10 @@ EXPORT_ROLES = frozenset({"town_admin", "village_admin", "grid_leader", "police"
 REGISTER_ROLES = frozenset({"grid_leader", "village_admin", "town_admin"})
 # Sign or return visited households within 7 days; collect doors that did not open themselves.
 VERIFY_ROLES = frozenset({"police", "station_admin"})
+# Work without signal: take a grid's offline package along and sync the phone's outbox.
+OFFLINE_ROLES = REGISTER_ROLES | VERIFY_ROLES
+# Decide a 冲突 of an offline submission (the police queue, and the village office).
+SYNC_REVIEW_ROLES = VERIFY_ROLES | frozenset({"village_admin"})
 # Register buildings and rooms on the map, mark demolished, move persons between rooms.
 MAP_EDIT_ROLES = frozenset({"grid_leader", "village_admin", "town_admin"})
 # Read a record's change history (shown masked like the record itself).

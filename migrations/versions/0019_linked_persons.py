@@ -1,7 +1,7 @@
 """coverage_person computes 人房关联 as a correlated EXISTS, not a per-row function call
 
 Revision ID: 0019_linked_persons
-Revises: 0016_visit_location
+Revises: 0018_offline_sync
 Create Date: 2026-12-02 18:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 from webgis.sqlfiles import read
 
 revision = "0019_linked_persons"
-down_revision = "0016_visit_location"
+down_revision = "0018_offline_sync"
 branch_labels = None
 depends_on = None
 

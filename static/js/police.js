@@ -4,15 +4,17 @@
  * residents who refused) — each page oldest first, with the 7-day deadline, days left, what
  * the visit changed, and the actions 签字确认 / 退回重访 (a note is required) or 上门采集.
  */
+import * as api from "./api.js";
+
 (function (window, document) {
   "use strict";
 
-  var api = window.GCApi, el = api.el, text = api.text;
+  var el = api.el, text = api.text;
   var root = document.getElementById("gc-queue");
   if (!root) return;
 
   var urls = { queue: root.dataset.queueUrl, verify: root.dataset.verifyUrl, register: root.dataset.registerUrl,
-               map: root.dataset.mapUrl };
+               map: root.dataset.mapUrl, resolve: root.dataset.resolveUrl };
   var FIELD_LABELS = {
     name: "姓名", gender: "性别", ethnicity: "民族", id_number: "身份证号码", occupation: "职业",
     employer: "工作单位", marital: "婚姻状况", hukou_consistent: "人户一致", registered_address: "户籍地址",
@@ -22,7 +24,7 @@
     unit: "单元", room: "室",
   };
   var TABLE_LABELS = { household: "房屋", person: "人员", residence: "人房关联" };
-  var state = { kind: "sign", page: 1, overdue: false, controller: null };
+  var state = { kind: root.dataset.kind || "sign", page: 1, overdue: false, controller: null };
   var els = {
     list: document.getElementById("gc-q-list"), alert: document.getElementById("gc-q-alert"),
     prev: document.getElementById("gc-q-prev"), next: document.getElementById("gc-q-next"),
@@ -80,7 +82,73 @@
     return list;
   }
 
+  /** "household.remarks" → 房屋 · 备注; "members.12.phone" → 成员 · 联系电话. */
+  function fieldLabel(key) {
+    var parts = key.split(".");
+    if (parts[0] === "household") return parts[1] === "members" ? "在住成员" : "房屋 · " + (FIELD_LABELS[parts[1]] || parts[1]);
+    if (parts[1] === "new") return "新增成员";
+    var f = parts[2] === "relation" ? "relation_to_head" : parts[2] === "leave" ? "status" : parts[2];
+    return "成员 · " + (FIELD_LABELS[f] || f);
+  }
+
+  /** 离线同步: a phone's offline submission — a 冲突 to decide, a refused item, a 并行修改 to look at. */
+  function renderSyncItem(item) {
+    var li = el("li", { className: "q-item q-sync q-sync--" + item.status, dataset: { submissionId: item.submission_id } });
+    var msg = el("p", { className: "q-item__msg", attrs: { role: "status" } });
+    var actions = el("div", { className: "q-item__actions" });
+    var body = null;
+    if (item.status === "conflict") {
+      var rows = Object.keys(item.conflicts || {}).map(function (key) {
+        var c = item.conflicts[key];
+        return el("tr", null, el("th", { scope: "row" }, fieldLabel(key)), el("td", { className: "q-sync__device" }, value(c.device)),
+                  el("td", { className: "q-sync__server" }, value(c.server)), el("td", { className: "muted" }, value(c.base)));
+      });
+      body = el("table", { className: "q-sync__table" },
+        el("thead", null, el("tr", null, el("th", null, "字段"), el("th", null, "手机上的值"), el("th", null, "平台现值"),
+                                  el("th", null, "原值"))), el("tbody", null, rows));
+      var device = el("button", { type: "button", className: "btn btn--primary" }, "采用手机上的值");
+      var server = el("button", { type: "button", className: "btn btn--outline" }, "保留平台现值");
+      actions.append(device, server);
+      [[device, "device"], [server, "server"]].forEach(function (pair) {
+        pair[0].addEventListener("click", function () {
+          device.disabled = server.disabled = true;
+          msg.className = "q-item__msg";
+          msg.textContent = "正在提交…";
+          api.postJSON(urls.resolve.replace("/0/resolve", "/" + encodeURIComponent(item.submission_id) + "/resolve"),
+                       { keep: pair[1] }).then(function () {
+            li.classList.add("is-done");
+            actions.hidden = true;
+            msg.className = "q-item__msg is-ok";
+            msg.textContent = pair[1] === "device" ? "已采用手机上的值，入户记录已保存" : "已保留平台现值，入户记录已保存";
+            refreshCounts();
+          }, function (err) {
+            device.disabled = server.disabled = false;
+            msg.className = "q-item__msg is-error";
+            msg.textContent = err.message;
+          });
+        });
+      });
+    } else if (item.status === "refused") {
+      body = el("p", { className: "q-item__msg is-error" }, "未通过校验：" + text(item.error && item.error.message));
+    } else {
+      body = el("p", { className: "muted" }, "平台上同时被修改的字段：" +
+        ((item.server_changes || []).map(fieldLabel).join("、") || "—") + "；手机上的修改已合并，未覆盖他人修改。");
+    }
+    li.append(
+      el("header", { className: "q-item__head" },
+        el("h2", { className: "q-item__addr" }, text(item.standard_address)),
+        el("span", { className: "q-item__due" + (item.status === "conflict" ? " is-overdue" : "") }, text(item.status_label))),
+      el("dl", { className: "q-item__meta" },
+        el("dt", null, "入户结果"), el("dd", null, el("strong", null, text(item.result_label))),
+        el("dt", null, "网格员"), el("dd", null, text(item.user)),
+        el("dt", null, "手机保存"), el("dd", null, api.formatTime(item.recorded_at)),
+        el("dt", null, "上传时间"), el("dd", null, api.formatTime(item.received_at))),
+      body, actions, msg);
+    return li;
+  }
+
   function renderItem(item) {
+    if (state.kind === "sync") return renderSyncItem(item);
     var li = el("li", { className: "q-item" + (item.overdue ? " is-overdue" : ""), dataset: { visitId: item.visit_id } });
     var actions = el("div", { className: "q-item__actions" });
     var msg = el("p", { className: "q-item__msg", attrs: { role: "status" } });
@@ -196,7 +264,8 @@
       els.prev.disabled = d.page <= 1;
       els.next.disabled = !d.more;
       var total = d.counts && d.counts[state.kind] ? d.counts[state.kind].total : null;
-      els.info.textContent = total === null ? "" : "共 " + total + " 户";
+      els.info.textContent = total === null ? "" : state.kind === "sync" ? "待处理冲突 " + total + " 条"
+        : "共 " + total + " 户";
     }, function (err) {
       if (err.name === "AbortError") return;
       els.list.removeAttribute("aria-busy");

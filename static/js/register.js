@@ -8,15 +8,28 @@
  * a stale version offers a side-by-side merge, an ID registered in another room offers to
  * move the person here. Nothing typed is lost on an error.
  */
+import * as api from "./api.js";
+import * as offline from "./offline.js";
+
 (function (window, document) {
   "use strict";
 
-  var api = window.GCApi, el = api.el, text = api.text;
+  var el = api.el, text = api.text;
   var root = document.getElementById("gc-register");
   if (!root) return;
 
   var urls = { form: root.dataset.formUrl, save: root.dataset.saveUrl, history: root.dataset.historyUrl,
                map: root.dataset.mapUrl, queue: root.dataset.queueUrl };
+  // Offline, the service worker may answer with the page of another household (any registration
+  // page it holds): the household is the one in the address bar.
+  var householdId = root.dataset.householdId;
+  var inPath = /\/households\/(\d+)\/register$/.exec(window.location.pathname);
+  if (inPath && inPath[1] !== householdId) {
+    Object.keys(urls).forEach(function (k) {
+      if (urls[k]) urls[k] = urls[k].replace("/households/" + householdId + "/", "/households/" + inPath[1] + "/");
+    });
+    householdId = inPath[1];
+  }
   var CIRCLED = ["①", "②", "③", "④", "⑤", "⑥", "⑦", "⑧", "⑨", "⑩"];
   // Outcomes where somebody was met: 知晓/满意 are asked (mirrors PRESENT_RESULTS in visits/schemas.py).
   var PRESENT = { verified: 1, changed: 1, new: 1, police_collected: 1 };
@@ -622,6 +635,7 @@
       return;
     }
     setBusy(true);
+    if (state.form.offline) { keepOffline(body); return; }
     api.postJSON(urls.save, body).then(function (res) {
       state.uuid = null;
       setBusy(false);
@@ -629,9 +643,9 @@
     }, function (err) {
       setBusy(false);
       if (err.status === 0) {
-        // Not known whether it arrived: keep the UUID so a retry is applied at most once.
-        showAlert(el("p", null, err.message + "（已保留填写内容，重试不会重复登记）"), "error");
-        els.status.textContent = "保存失败，可直接重试";
+        // No connection: the submission goes to the outbox with its UUID (applied at most once,
+        // also if this attempt did arrive after all).
+        keepOffline(body);
         return;
       }
       state.uuid = null;  // the server answered: nothing was saved, the next attempt is a new one
@@ -644,6 +658,34 @@
       showAlert(lines, "error");
       els.status.textContent = "未保存，请按提示修改";
       focusFirst(shown.first || els.alert);
+    });
+  }
+
+  /** Saved without signal: the submission waits in the phone's outbox (static/js/offline.js). */
+  function keepOffline(body) {
+    offline.enqueue(householdId, state.form, body).then(function (item) {
+      state.uuid = null;
+      setBusy(false);
+      var f = state.form;
+      fill(els.done,
+        el("p", { className: "reg-done__icon", attrs: { "aria-hidden": "true" } }, "✓"),
+        el("h2", { className: "reg-done__title", id: "gc-reg-done-title" }, "已保存在本机，待上传"),
+        el("p", { className: "reg-done__addr" }, text(f.standard_address)),
+        el("p", null, "入户结果：", el("strong", null, display("result", body.visit.result)),
+           "（本机第 " + item.seq + " 条）"),
+        el("p", { className: "muted" }, "有网络时自动按顺序上传；也可点上方“同步”。若平台上同一字段已被他人修改，" +
+           "不会覆盖，将转民警/村网格办审核。"),
+        el("div", { className: "reg-done__links" },
+          el("a", { className: "btn btn--primary", href: urls.map + "?building=" + encodeURIComponent(f.building_id) },
+             "返回地图（本楼栋）"),
+          el("a", { className: "btn btn--outline", href: window.location.pathname }, "重新打开本户")));
+      els.form.hidden = true;
+      els.done.hidden = false;
+      showAlert(null);
+      window.scrollTo({ top: 0 });
+    }, function (err) {
+      setBusy(false);
+      showAlert(el("p", null, "未能保存到本机：" + (err && err.message ? err.message : err)), "error");
     });
   }
 
@@ -725,7 +767,23 @@
     els.done.hidden = true;
     state.rows = [];
     state.uuid = null;
-    api.getJSON(urls.form).then(function (f) {
+    api.getJSON(urls.form).then(show, function (err) {
+      if (err.status !== 0) { failed(err); return; }
+      offline.formOf(householdId).then(function (f) {
+        if (f) show(f); else failed({ message: "当前无网络，且离线包中没有本户，请联网后再打开" });
+      }, function () { failed(err); });
+    });
+    loadHistory();
+  }
+
+  function failed(err) {
+    els.title.textContent = "无法打开登记表";
+    showAlert([el("p", null, err.message), el("div", { className: "reg__alert-actions" },
+      el("button", { type: "button", className: "btn btn--outline btn--small", on: { click: load } }, "重试"))], "error");
+  }
+
+  function show(f) {
+    {
       state.form = f;
       state.codes = f.codes || {};
       header(f);
@@ -738,12 +796,10 @@
       buildVisit(f);
       els.form.hidden = false;
       setBusy(false);
-    }, function (err) {
-      els.title.textContent = "无法打开登记表";
-      showAlert([el("p", null, err.message), el("div", { className: "reg__alert-actions" },
-        el("button", { type: "button", className: "btn btn--outline btn--small", on: { click: load } }, "重试"))], "error");
-    });
-    loadHistory();
+      if (f.offline) {
+        showAlert(el("p", null, "当前无网络：使用离线包中的数据，保存后存在本机，联网后按顺序上传"), "warn");
+      }
+    }
   }
 
   els.add.addEventListener("click", function () {
@@ -754,4 +810,5 @@
   els.form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });
   if (window.GCPosition) window.GCPosition.watch(document.getElementById("gc-reg-position"));
   load();
+  offline.start();
 })(window, document);

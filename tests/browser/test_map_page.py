@@ -29,13 +29,18 @@ def test_map_page_uses_only_local_assets(client, small_town):
     assert urls and all(u.startswith("/") and not u.startswith("//") for u in urls), urls
     assert "http://" not in html and "https://" not in html and "//cdn" not in html
     for path in ("/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
-                 "/static/vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js", "/static/js/map.js"):
+                 "/static/vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js", "/static/js/map/index.js"):
         assert f'"{path}"' in html
     for layer in ("villages", "grids", "roads", "buildings", "coverage"):
         assert f"'/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf'" in html
     assert html.count("L.canvas.tile") == 5  # the four layers and the targets choropleth
     assert '"/static/vendor/leaflet-heat/leaflet-heat.js"' in html and "GridCheckCoverage.init(" in html
-    assert "GridCheck.init(" in html and "/api/layers/labels" in html
+    # The page's configuration is not in the page (the page is the same for every response):
+    # the set-up names its JSON endpoint, which holds the URLs the scripts use.
+    assert "GridCheck.init(" in html and '"/api/map/config"' in html and "/api/layers/labels" not in html
+    config = client.get("/api/map/config").get_json()
+    assert config["urls"]["labels"] == "/api/layers/labels" and config["coverage"]["targets"]
+    assert config["focus"] == config["townBounds"]  # the town office opens at the whole town
     for name in ("村/居界线", "网格", "道路", "楼栋"):
         assert json.dumps(name) in html  # layer switcher entries (JSON-escaped by folium)
     for _, text in CODE_LISTS["collection_status"]["items"]:

@@ -4,8 +4,8 @@ from flask_login import current_user
 from webgis.auth.totp import may_enrol
 from webgis.extensions import db
 from webgis.geo.models import Town
-from webgis.permissions import (EXCHANGE_PAGE_ROLES, INSPECT_ROLES, QUALITY_ROLES, TARGET_VIEW_ROLES,
-                                USER_ADMIN_ROLES, VERIFY_ROLES, may)
+from webgis.permissions import (EXCHANGE_PAGE_ROLES, INSPECT_ROLES, OFFLINE_ROLES, QUALITY_ROLES, TARGET_VIEW_ROLES,
+                                SYNC_REVIEW_ROLES, USER_ADMIN_ROLES, VERIFY_ROLES, may)
 
 
 def chrome_context() -> dict:
@@ -20,4 +20,6 @@ def chrome_context() -> dict:
             "may_inspect": may(current_user.role, INSPECT_ROLES),
             "may_exchange": may(current_user.role, EXCHANGE_PAGE_ROLES),
             "may_quality": may(current_user.role, QUALITY_ROLES),
+            "may_work_offline": may(current_user.role, OFFLINE_ROLES),
+            "may_review_sync": may(current_user.role, SYNC_REVIEW_ROLES),
             "may_enrol_totp": may_enrol(current_user)}

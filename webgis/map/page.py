@@ -2,8 +2,9 @@
 GridCheck vector-tile layers, and the context the `map.html` template needs.
 
 folium assembles the Leaflet objects (map, panes, vector grids, optional base map,
-layer switcher); static/js/map.js holds the behaviour (styles, labels, the building
-panel) and is wired to those objects by `GridCheckLayers`. Nothing on the page is
+layer switcher); the ES modules under static/js/map/ hold the behaviour (one file per
+layer's style, labels, the building panel, drawing) and are wired to those objects by
+`GridCheckLayers`; their configuration is GET /api/map/config (`page_config`). Nothing on the page is
 loaded from outside the app: town offices often run on an intranet.
 """
 from dataclasses import dataclass
@@ -125,8 +126,8 @@ class CoverageHeatLayer(JSCSSMixin, folium.map.Layer):
         super().__init__(name=name, overlay=True, control=True, show=False)
         self._name = "CoverageHeat"
         self.options = {"layer": layer, "pane": "gc-heat", "gradient": {str(k): v for k, v in gradient.items()}}
-        self.default_js = [("leaflet_heat", static_url("vendor/leaflet-heat/leaflet-heat.js")),
-                           ("gridcheck_coverage", static_url("js/coverage.js"))]
+        # static/js/coverage.js is an ES module the page's set-up imports (templates/map.html).
+        self.default_js = [("leaflet_heat", static_url("vendor/leaflet-heat/leaflet-heat.js"))]
 
 
 class _Wiring(MacroElement):
@@ -158,15 +159,11 @@ class CoverageWiring(_Wiring):
     entry = "GridCheckCoverage"
 
 
-class GridCheckLayers(JSCSSMixin, _Wiring):
-    """Hand the folium-built layers and the page config to static/js/map.js."""
+class GridCheckLayers(_Wiring):
+    """Hand the folium-built layers and the config URL to static/js/map/index.js (an ES module
+    the page's set-up imports as `GridCheck`, see templates/map.html)."""
 
     entry = "GridCheck"
-    default_js = [("gridcheck_map", "/static/js/map.js")]
-
-    def __init__(self, layers: dict, config: dict):
-        super().__init__(layers, config)
-        self.default_js = [("gridcheck_map", static_url("js/map.js"))]
 
 
 def status_legend() -> list[dict]:
@@ -196,8 +193,11 @@ TILE_FETCH = {"credentials": "same-origin", "priority": "low"}
 
 
 def _vector_grid(url: str, name: str, layer: str, pane: str, **options) -> LocalVectorGrid:
-    """Build one canvas-rendered vector tile layer styled by GridCheck.style[layer]."""
-    return LocalVectorGrid(url, name=name, overlay=True, options={
+    """Build one canvas-rendered vector tile layer styled by GridCheck.style[layer].
+
+    Built hidden: static/js/map/index.js adds it once the page's configuration (GET /api/map/config)
+    has arrived and the map is at the user's grids, so no tile is fetched twice."""
+    return LocalVectorGrid(url, name=name, overlay=True, show=False, options={
         "renderer_factory": JsCode("L.canvas.tile"),
         "vector_tile_layer_styles": {layer: JsCode(f"GridCheck.style.{layer}")},
         "pane": pane,
@@ -242,9 +242,9 @@ def _coverage_layers(root: str) -> tuple[dict, dict]:
 
 
 def build_map(bounds: list[list[float]] | None, coverage: bool = False,
-              focus: list[list[float]] | None = None) -> tuple[LocalMap, dict]:
+              focus: list[list[float]] | None = None, focus_grid: int | None = None) -> tuple[LocalMap, dict]:
     """Assemble the folium map with the GridCheck layers (and, with `coverage`, the target
-    choropleth and the gap heat layers); return it and the JS config."""
+    choropleth and the gap heat layers); return it and the scripts' config (served as JSON)."""
     cfg = current_app.config
     root = request.script_root
     building_min_zoom = int(cfg["BUILDING_MIN_ZOOM"])
@@ -256,11 +256,6 @@ def build_map(bounds: list[list[float]] | None, coverage: bool = False,
                  control_scale=True, zoom_control="topleft", prefer_canvas=True, zoom_snap=0.25)
     for name, z_index, pointer in PANES:
         folium.map.CustomPane(name, z_index=z_index, pointer_events=pointer).add_to(m)
-    # The view is fitted before any layer is added: fitted after them, every layer first
-    # fetched the tiles of the initial zoom (measured on a grid link: 84 wasted z13 tiles
-    # of 224, queued in front of the grid panel's request).
-    if focus or bounds:
-        m.fit_bounds(focus or bounds, padding=(12, 12))
 
     tiles = root + "/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf"
     layers = {
@@ -271,7 +266,7 @@ def build_map(bounds: list[list[float]] | None, coverage: bool = False,
         "buildings": _vector_grid(tiles.format(layer="buildings"), "楼栋", "buildings", "gc-buildings",
                                   min_zoom=building_min_zoom, interactive=True,
                                   get_feature_id=JsCode("GridCheck.featureId")),
-        "labels": folium.FeatureGroup(name="名称标注", overlay=True),
+        "labels": folium.FeatureGroup(name="名称标注", overlay=True, show=False),
     }
     for layer in layers.values():
         layer.add_to(m)
@@ -291,11 +286,14 @@ def build_map(bounds: list[list[float]] | None, coverage: bool = False,
         "footprintZoom": FOOTPRINT_ZOOM,
         "statuses": {s["code"]: {"label": s["label"], "colour": s["colour"]} for s in status_legend()},
     }
-    GridCheckLayers(layers, config).add_to(m)
+    # The page's set-up is the same for every response of the role (the nonce aside): what the
+    # scripts are configured with comes from GET /api/map/config (page_config below).
+    config_url = {"configUrl": root + "/api/map/config" + (f"?grid={focus_grid}" if focus_grid else "")}
+    GridCheckLayers(layers, config_url).add_to(m)
     if coverage:
         coverage_config["townBounds"] = bounds
-        CoverageWiring({**coverage_layers, "grids": layers["grids"]}, coverage_config).add_to(m)
-    return m, config
+        CoverageWiring({**coverage_layers, "grids": layers["grids"]}, {}).add_to(m)
+    return m, {**config, "coverage": coverage_config or None, "focus": focus or bounds, "townBounds": bounds}
 
 
 @dataclass
@@ -344,12 +342,21 @@ def focus_bounds(user, grid_id: int | None) -> list[list[float]] | None:
     return [[south, west], [north, east]]
 
 
+def page_config(user, grid_id: int | None = None) -> dict:
+    """GET /api/map/config: what map.js and coverage.js are configured with (URLs, zooms, colours,
+    the bounds to open at, the coverage targets and the campaign day), kept out of the page."""
+    town_name, bounds = town_of(user)
+    focus = focus_bounds(user, grid_id)
+    _m, config = build_map(bounds, coverage=user.role in TARGET_VIEW_ROLES, focus=focus)
+    return config
+
+
 def map_context(user, grid_id: int | None = None) -> dict:
     """Return what map.html needs: the map parts, the legend, the user and the town."""
     town_name, bounds = town_of(user)
     focus = focus_bounds(user, grid_id)
     coverage = user.role in TARGET_VIEW_ROLES
-    m, _ = build_map(bounds, coverage=coverage, focus=focus)
+    m, _ = build_map(bounds, coverage=coverage, focus=focus, focus_grid=grid_id)
     return {
         "coverage": coverage,
         "heat_styles": {code: {"name": name, **HEAT_STYLES[code]} for code, name in _heat_names().items()},

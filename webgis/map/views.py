@@ -14,10 +14,22 @@ def code_label(list_name: str, code: str | None) -> str:
     return label(list_name, code) or (code or "")
 
 
+def _grid_arg() -> int | None:
+    grid = request.args.get("grid", "")
+    return int(grid) if grid.isdigit() and len(grid) < 10 else None
+
+
+@bp.route("/api/map/config")
+@login_required
+def config():
+    """The map page's configuration (the page itself stays the same for every response: cacheable)."""
+    from flask import jsonify
+
+    return jsonify(page.page_config(current_user, _grid_arg()))
+
+
 @bp.route("/")
 @login_required
 def index():
     """地图: grids, buildings and their collection state, with the building panel."""
-    grid = request.args.get("grid", "")
-    grid_id = int(grid) if grid.isdigit() and len(grid) < 10 else None
-    return render_template("map.html", **page.map_context(current_user, grid_id))
+    return render_template("map.html", **page.map_context(current_user, _grid_arg()))

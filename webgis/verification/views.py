@@ -6,7 +6,7 @@ from webgis.inputs import json_object
 from webgis.auth.guards import roles_required
 from webgis.coverage.queries import campaign_now
 from webgis.extensions import db
-from webgis.permissions import VERIFY_ROLES
+from webgis.permissions import SYNC_REVIEW_ROLES, VERIFY_ROLES
 from webgis.schemas import parse
 from webgis.verification import services
 from webgis.visits.schemas import BatchSignInput, VerificationInput
@@ -23,25 +23,55 @@ def _int_arg(name: str) -> int | None:
 
 
 @bp.route("/police")
-@roles_required(*VERIFY_ROLES)
+@roles_required(*(VERIFY_ROLES | SYNC_REVIEW_ROLES))
 def page():
-    """民警核验: the station's queue, usable on a phone."""
-    return render_template("verification/queue.html", counts=services.queue_counts(db.session, campaign_now()),
-                           deadline_days=services.DEADLINE.days)
+    """民警核验: the station's queue, usable on a phone (the village office sees its 离线同步冲突 tab only)."""
+    return render_template("verification/queue.html", counts=_counts(campaign_now()),
+                           deadline_days=services.DEADLINE.days, police=current_user.role in VERIFY_ROLES)
 
 
 @bp.route("/api/police/queue")
-@roles_required(*VERIFY_ROLES)
+@roles_required(*(VERIFY_ROLES | SYNC_REVIEW_ROLES))
 def queue():
-    """One page of the sign queue (kind=sign) or of the doors to collect (kind=collect)."""
+    """One page of the sign queue (kind=sign), of the doors to collect (kind=collect), or the
+    conflicts of offline submissions (kind=sync, also for the village office)."""
+    from webgis.errors import NotAllowed
+
     now = campaign_now()
     kind = request.args.get("kind", "sign")
+    if kind != "sync" and current_user.role not in VERIFY_ROLES:
+        raise NotAllowed("queue", kind)
+    if kind == "sync":  # 离线同步: conflicts of phones' offline submissions (decided here), refused items
+        from webgis.offline import services as offline
+
+        return jsonify({"kind": "sync", "page": 1, "more": False, "items": offline.review_items(db.session),
+                        "counts": _counts(now), "now": now.isoformat()})
     data = services.queue(db.session, now, kind=kind if kind in services.QUEUES else "sign",
                           grid_id=_int_arg("grid_id"), only_overdue=request.args.get("overdue") == "1",
                           result=request.args.get("result") or None, page=_int_arg("page") or 1)
-    data["counts"] = services.queue_counts(db.session, now)
+    data["counts"] = _counts(now)
     data["now"] = now.isoformat()
     return jsonify(data)
+
+
+def _counts(now) -> dict:
+    from webgis.offline import services as offline
+
+    empty = {"total": 0, "overdue": 0, "due_soon": 0}
+    queues = (services.queue_counts(db.session, now) if current_user.role in VERIFY_ROLES
+              else {"sign": empty, "collect": empty})
+    return {**queues, "sync": offline.review_counts(db.session)}
+
+
+@bp.route("/api/police/sync/<int:submission_id>/resolve", methods=["POST"])
+@roles_required(*SYNC_REVIEW_ROLES)
+def resolve_sync(submission_id: int):
+    """Decide a 冲突 of an offline submission: the phone's values or the platform's; the visit is recorded once."""
+    from webgis.offline import services as offline
+    from webgis.offline.schemas import ResolveInput
+
+    data = parse(ResolveInput, {**json_object(), "submission_id": submission_id})
+    return jsonify(offline.resolve(db.session, Actor.of(current_user), data.submission_id, data.keep))
 
 
 @bp.route("/api/police/verifications", methods=["POST"])

@@ -30,8 +30,13 @@ def register_page(household_id: int):
 @bp.route("/api/households/<int:household_id>/form")
 @roles_required(*FORM_ROLES)
 def form(household_id: int):
-    """The pre-filled form as JSON, with the code lists it needs."""
+    """The pre-filled form as JSON, with the code lists it needs and the history mark it was read at
+    (the base an offline submission of it is merged against, webgis/offline/services.py)."""
+    from webgis.offline.services import history_mark
+
+    mark = history_mark(db.session)
     data = services.registration_form(db.session, household_id, current_user.role)
+    data["base_mark"] = mark
     data["codes"] = {name: CODE_LISTS[name]["items"] for name in FORM_CODE_LISTS}
     data["police"] = current_user.role in VERIFY_ROLES
     return jsonify(data)

@@ -1,0 +1,69 @@
+/* 名称标注: village and grid names for the current view (GET /api/layers/labels), decluttered. */
+/* global L */
+import { badge, cfg, debounce, el, formatTime, getJSON, keepVisible, statusColour, statusLabel, text, tileZoom } from "../util.js";
+
+var MAX_LABEL_BBOX = 1.0;  // degrees per side, the API's cap
+
+function labelMarker(feature) {
+  var c = feature.geometry && feature.geometry.coordinates;
+  if (!c) return null;
+  var kind = feature.properties.kind === "village" ? "village" : "grid";
+  var icon = L.divIcon({
+    className: "gc-label gc-label--" + kind,
+    html: el("span", null, text(feature.properties.name, "")),
+    iconSize: null,
+  });
+  return L.marker([c[1], c[0]], { icon: icon, pane: "gc-labels", interactive: false, keyboard: false });
+}
+
+/** Hide labels that would overlap one already shown; village names go first. */
+function declutter(group) {
+  var placed = [], pad = 3;
+  var markers = group.getLayers().sort(function (a, b) {
+    return (b.options.icon.options.className.indexOf("village") >= 0) -
+           (a.options.icon.options.className.indexOf("village") >= 0);
+  });
+  markers.forEach(function (m) {
+    var span = m.getElement() && m.getElement().firstChild;
+    if (!span) return;
+    var r = span.getBoundingClientRect();
+    var hit = placed.some(function (p) {
+      return r.left < p.right + pad && r.right > p.left - pad && r.top < p.bottom + pad && r.bottom > p.top - pad;
+    });
+    span.style.visibility = hit ? "hidden" : "";
+    if (!hit) placed.push(r);
+  });
+}
+
+export function setupLabels(map, group) {
+  var controller = null;
+  function refresh() {
+    if (controller) controller.abort();
+    controller = null;
+    if (!map.hasLayer(group)) return;
+    var b = map.getBounds();
+    var west = Math.max(-180, b.getWest()), east = Math.min(180, b.getEast());
+    var south = Math.max(-90, b.getSouth()), north = Math.min(90, b.getNorth());
+    if (east - west > MAX_LABEL_BBOX || north - south > MAX_LABEL_BBOX) {
+      group.clearLayers();
+      return;
+    }
+    controller = new AbortController();
+    var bbox = [west, south, east, north].map(function (v) { return v.toFixed(6); }).join(",");
+    var url = cfg.urls.labels + "?bbox=" + bbox + "&z=" + tileZoom(map);
+    getJSON(url, controller.signal).then(function (fc) {
+      group.clearLayers();
+      (fc.features || []).forEach(function (f) {
+        var m = labelMarker(f);
+        if (m) group.addLayer(m);
+      });
+      declutter(group);
+    }).catch(function (err) {
+      if (err.name !== "AbortError" && window.console) console.warn("labels:", err.message);
+    });
+  }
+  var debounced = debounce(refresh, 250);
+  map.on("moveend", debounced);
+  map.on("overlayadd", function (e) { if (e.layer === group) refresh(); });
+  map.whenReady(refresh);
+}
