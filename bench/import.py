@@ -15,6 +15,7 @@ commits a savepoint of that transaction, history included).
     .venv/bin/python bench/import.py [--rows 200000] [--keep-file /tmp/list.xlsx]
 """
 import argparse
+import os
 import random
 import resource
 import sys
@@ -65,6 +66,9 @@ def build_file(owner_url: str, rows: int, path: Path, seed: int = 7) -> None:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("户籍人口")
     ws.append(["序号", "姓名", "公民身份号码", "性别", "民族", "联系电话", "现住址", "与户主关系"])
+    with psycopg2.connect(owner_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT id_number FROM person")
+        used = {r[0] for r in cur}  # a newcomer's ID number must be new (else it is a duplicate row)
     with psycopg2.connect(owner_url) as conn, conn.cursor(name="persons") as cur:
         cur.itersize = 20000
         cur.execute("""
@@ -83,8 +87,12 @@ def build_file(owner_url: str, rows: int, path: Path, seed: int = 7) -> None:
             h = {"unit": unit, "room": room}
             n += 1
             if rng.random() < 0.1 and n < rows:  # a newcomer in the same room
-                new_id = make_id_number("320681", date(1990 + rng.randrange(20), 1 + rng.randrange(12),
-                                                       1 + rng.randrange(28)), 900 + rng.randrange(99))
+                while True:
+                    new_id = make_id_number("320681", date(1990 + rng.randrange(20), 1 + rng.randrange(12),
+                                                           1 + rng.randrange(28)), 900 + rng.randrange(99))
+                    if new_id not in used:
+                        used.add(new_id)
+                        break
                 ws.append([n, name[:1] + "新", new_id, "", "汉族", "", messy(rng, village, b, h), "其他"])
                 n += 1
             ws.append([n, name, idn, {"1": "男", "2": "女"}.get(gender, ""), "汉族", phone or "",
@@ -117,6 +125,7 @@ def main() -> None:
         build_file(owner_url.replace("postgresql+psycopg2", "postgresql"), args.rows, path)
         print(f"file: {path} ({path.stat().st_size / 1e6:.1f} MB, built in {time.perf_counter() - t0:.1f} s)")
         data = path.read_bytes()
+        print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         conn = owner_engine().connect()
         outer = conn.begin()
         conn.exec_driver_sql("SET LOCAL ROLE gridcheck_app")
@@ -152,7 +161,8 @@ def main() -> None:
         history = session.execute(select(func.count()).select_from(ChangeHistory)).scalar() - history_before
         print(f"commit: {out['rows_applied']} rows in {t_commit:.1f} s ({out['rows_applied'] / t_commit:,.0f} rows/s), "
               f"one transaction, {history} change-history rows; peak RSS {rss_mb():.0f} MB")
-        print(f"dry run + commit: {t_dry + t_commit:.1f} s (goal <= 60 s)")
+        print(f"dry run + commit: {t_dry + t_commit:.1f} s (goal <= 60 s); load average "
+              + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         outer.rollback()
         conn.close()
 

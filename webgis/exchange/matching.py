@@ -54,6 +54,7 @@ class RoomIndex:
         self.series_by_village: dict[str | None, set[str]] = defaultdict(set)
         self.villages: set[str] = set()
         self.labels: dict[int, str] = {}
+        self._seen: dict[str, Match] = {}  # normalised address → its match (a list repeats addresses)
         for village, b, h in rows:
             a = grammar.of_household(village, b, h)
             room = _Room(h.id, b.id, h.grid_id)
@@ -128,7 +129,14 @@ class RoomIndex:
                 "address": self.labels.get(room.household_id, "")}
 
     def match(self, text: str | None) -> Match:
-        """Find the room a written address names."""
+        """Find the room a written address names (one lookup per distinct address of a list)."""
+        key = grammar.normalize(text)
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = self._match(key)
+        return found
+
+    def _match(self, text: str) -> Match:
         a = grammar.parse(text)
         if not a.number:
             return Match(None, reason="地址中没有可识别的门牌号（号/幢）")
@@ -185,10 +193,12 @@ def precision_at(index: RoomIndex, labelled: list[tuple[str, int | None]], thres
     """(precision, number of auto-matches) of the matcher at `threshold` on a labelled set."""
     global AUTO_THRESHOLD
     saved, AUTO_THRESHOLD = AUTO_THRESHOLD, threshold
+    index._seen.clear()  # the cached matches were made at another threshold
     try:
         auto = [(index.match(text).household_id, truth) for text, truth in labelled]
     finally:
         AUTO_THRESHOLD = saved
+        index._seen.clear()
     made = [(got, truth) for got, truth in auto if got is not None]
     if not made:
         return 1.0, 0

@@ -1,0 +1,23 @@
+"""progress of long imports (exchange_job, written outside the import's transaction); the ID numbers of a list chunk looked up set-based
+
+Revision ID: 0017_exchange_jobs
+Revises: 0015_revisit_spot_checks
+Create Date: 2026-12-02 18:10:00
+"""
+from alembic import op
+
+from webgis.sqlfiles import read
+
+revision = "0017_exchange_jobs"
+down_revision = "0015_revisit_spot_checks"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.execute(read("0017_exchange_jobs.sql"))
+
+
+def downgrade():
+    op.execute("DROP FUNCTION gc_persons_by_id_numbers(integer, text[])")
+    op.execute("DROP TABLE exchange_job")
