@@ -88,6 +88,38 @@ def read_table(data: bytes, filename: str):
         raise ValidationFailed({"file": "只支持XLSX或CSV文件"})
 
 
+def row_estimate(data: bytes, filename: str) -> int | None:
+    """How many data rows a file has, for the progress bar: the <row> tags of the first sheet counted
+    on the decompressed stream (openpyxl's max_row reads the whole sheet when no dimension is written,
+    as write-only tools do), or the lines of a CSV."""
+    name = (filename or "").lower()
+    try:
+        if name.endswith(".xlsx"):
+            return _count_xml_rows(data)
+        if name.endswith(".csv"):
+            return max(0, data.count(b"\n") - 1)
+    except Exception:  # an unreadable file is reported by the dry run itself
+        return None
+    return None
+
+
+def _count_xml_rows(data: bytes) -> int | None:
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = sorted(n for n in zf.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
+        if not names:
+            return None
+        n, tail = 0, b""
+        with zf.open(names[0]) as f:
+            while block := f.read(1 << 20):
+                buf = tail + block  # a tag split between blocks is counted once: the tail is shorter than a tag
+                n += buf.count(b"<row ") + buf.count(b"<row>")
+                tail = buf[-4:]
+    return max(0, n - 1)
+
+
 def header_of(data: bytes, filename: str) -> list[str]:
     """The header row of a file (column titles)."""
     for _, cells in read_table(data, filename):
@@ -436,7 +468,10 @@ def commit(session: Session, actor: writes.Actor, batch_id: int, progress=None) 
     session.execute(text("TRUNCATE gc_apply"))
     session.execute(text("INSERT INTO gc_apply SELECT row_no, person_id, household_id, data FROM exchange_row "
                          "WHERE batch_id = :b AND status IN ('new', 'matched') ORDER BY row_no"), {"b": b.id})
-    done = _apply_staged(session, actor.town_id, date.today(), progress)
+    steps = ("新增人员", "更新已登记人员", "迁入所列房间", "房屋状态")
+    done = _apply_staged(session, actor.town_id, date.today(),
+                         (lambda step: progress(step, len(steps), f"第{step}/{len(steps)}步：{steps[step - 1]}已写入"))
+                         if progress else None)
     session.execute(update(ExchangeBatch).where(ExchangeBatch.id == b.id).values(
         status="committed", committed_at=datetime.now(timezone.utc), counts=dict(b.counts, applied=done)))
     session.commit()
