@@ -1,4 +1,4 @@
-"""progress of long imports (exchange_job, written outside the import's transaction); the ID numbers of a list chunk looked up set-based
+"""progress of long imports (exchange_job, written outside the import's transaction); the ID numbers of a list chunk looked up set-based; the town's all-grid roles may write its villages, grids and roads (geodata import)
 
 Revision ID: 0017_exchange_jobs
 Revises: 0015_revisit_spot_checks
@@ -19,5 +19,12 @@ def upgrade():
 
 
 def downgrade():
+    op.execute("REVOKE INSERT, UPDATE ON village, grid FROM gridcheck_app")
+    op.execute("REVOKE INSERT, DELETE ON road FROM gridcheck_app")
+    for t in ("village", "grid", "road"):
+        for policy in ("owner_all", "app_read", "app_insert", "app_update", "app_delete"):
+            op.execute(f"DROP POLICY IF EXISTS {policy} ON {t}")
+        op.execute(f"ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY")
+        op.execute(f"ALTER TABLE {t} DISABLE ROW LEVEL SECURITY")
     op.execute("DROP FUNCTION gc_persons_by_id_numbers(integer, text[])")
     op.execute("DROP TABLE exchange_job")

@@ -271,18 +271,20 @@ def geodata_preview():
         return redirect(url_for("exchange.index"))
     data = f.read(MAX_UPLOAD + 1)
     zone = request.form.get("zone", type=int)
+    layer = request.form.get("layer") or "buildings"
     try:
         if len(data) > MAX_UPLOAD:
             raise ValidationFailed({"file": "文件超过64MB"})
-        p = geodata.preview(db.session, Actor.of(current_user), data, f.filename, zone)
+        p = geodata.preview(db.session, Actor.of(current_user), data, f.filename, zone, layer)
     except DomainError as exc:
         db.session.rollback()
         flash(_errors_text(exc), "error")
         return redirect(url_for("exchange.index"))
     token = secrets.token_hex(16)
     (_upload_dir() / f"geo_{token}").write_bytes(data)
-    http_session[f"geo_{token}"] = [f.filename, zone]
-    return render_template("exchange/geodata.html", p=p, token=token, filename=f.filename)
+    http_session[f"geo_{token}"] = [f.filename, zone, layer]
+    return render_template("exchange/geodata.html", p=p, token=token, filename=f.filename,
+                           layer_label=geodata.LAYERS[layer])
 
 
 @bp.route("/geodata/commit", methods=["POST"])
@@ -296,8 +298,16 @@ def geodata_commit():
         flash("预览已过期，请重新上传", "error")
         return redirect(url_for("exchange.index"))
     try:
-        out = geodata.commit(db.session, Actor.of(current_user), path.read_bytes(), saved[0], saved[1])
-        flash(f"已导入{out['buildings']}栋楼栋（源坐标系EPSG:{out['epsg']}）", "success")
+        layer = saved[2] if len(saved) > 2 else "buildings"
+        job = _job("geodata_commit", None, f"导入{geodata.LAYERS[layer]}")
+        out = _run(job, lambda p: geodata.commit(db.session, Actor.of(current_user), path.read_bytes(), saved[0],
+                                                  saved[1], layer, progress=p),
+                   lambda out: f"已导入{out['features']}个要素")
+        what = {"buildings": f"{out.get('buildings', 0)}栋楼栋",
+                "villages": f"{out.get('villages', 0)}个村（社区）（新增{out.get('added', 0)}个）",
+                "grids": f"{out.get('grids', 0)}个网格，{out.get('buildings_moved', 0)}栋楼栋改归所在网格",
+                "roads": f"{out.get('roads', 0)}条道路（共{out.get('pieces', 0)}段，原有道路已替换）"}[layer]
+        flash(f"已导入{what}（源坐标系EPSG:{out['epsg']}）", "success")
     except DomainError as exc:
         db.session.rollback()
         flash(_errors_text(exc), "error")

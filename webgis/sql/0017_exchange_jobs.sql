@@ -50,3 +50,27 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 $$;
 REVOKE ALL ON FUNCTION gc_persons_by_id_numbers(integer, text[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION gc_persons_by_id_numbers(integer, text[]) TO gridcheck_app;
+
+-- Geodata import of villages, grids and roads (webgis/exchange/geodata.py) by the town's all-grid
+-- roles (which roles: GEODATA_IMPORT_ROLES in webgis/permissions.py, checked before any write).
+-- Until now the app only read this reference data; it may now write its own town's rows: every
+-- row stays readable as before, writes are limited to the town of the scope and an all-grid scope.
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['village', 'grid', 'road'] LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+    EXECUTE format('CREATE POLICY owner_all ON %I TO %I USING (true) WITH CHECK (true)', t, current_user);
+    EXECUTE format('CREATE POLICY app_read ON %I FOR SELECT TO gridcheck_app USING (true)', t);
+    EXECUTE format('CREATE POLICY app_insert ON %I FOR INSERT TO gridcheck_app WITH CHECK '
+                   '(town_id = gc_setting_int(''gc.town_id'') AND current_setting(''gc.all_grids'', true) = ''on'')', t);
+    EXECUTE format('CREATE POLICY app_update ON %I FOR UPDATE TO gridcheck_app USING '
+                   '(town_id = gc_setting_int(''gc.town_id'') AND current_setting(''gc.all_grids'', true) = ''on'') '
+                   'WITH CHECK (town_id = gc_setting_int(''gc.town_id''))', t);
+    EXECUTE format('CREATE POLICY app_delete ON %I FOR DELETE TO gridcheck_app USING '
+                   '(town_id = gc_setting_int(''gc.town_id'') AND current_setting(''gc.all_grids'', true) = ''on'')', t);
+  END LOOP;
+END $$;
+GRANT INSERT, UPDATE ON village, grid TO gridcheck_app;
+GRANT INSERT, DELETE ON road TO gridcheck_app;
