@@ -74,3 +74,26 @@ BEGIN
 END $$;
 GRANT INSERT, UPDATE ON village, grid TO gridcheck_app;
 GRANT INSERT, DELETE ON road TO gridcheck_app;
+
+-- The coverage trigger on residence (revision 0005) refreshed EVERY grid of every town when a
+-- statement touched no residence at all (empty transition tables → NULL grid list → "all"), and
+-- took the all-grids lock doing so: ~9 s per empty statement on the town demo (EXPLAIN ANALYZE of
+-- a list commit whose move step had no mover). Same body, with the guard the person and building
+-- triggers have had since revision 0010.
+CREATE OR REPLACE FUNCTION gc_coverage_after_residence() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE g integer[]; ps integer[];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT array_agg(DISTINCT grid_id), array_agg(DISTINCT person_id) INTO g, ps FROM new_rows;
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT array_agg(DISTINCT grid_id), array_agg(DISTINCT person_id) INTO g, ps FROM old_rows;
+  ELSE
+    SELECT array_agg(DISTINCT grid_id), array_agg(DISTINCT person_id) INTO g, ps
+      FROM (SELECT grid_id, person_id FROM old_rows UNION SELECT grid_id, person_id FROM new_rows) u;
+  END IF;
+  IF g IS NOT NULL OR ps IS NOT NULL THEN
+    PERFORM gc_refresh_coverage(gc_coverage_grids(g, ps, NULL, NULL), ARRAY['persons']);
+  END IF;
+  RETURN NULL;
+END $$;
