@@ -55,7 +55,8 @@ def test_dry_run_and_commit_progress_seen_from_outside(client, estate, seen):  #
                                                        **{f"col_{f}": c for f, c in MAPPING.items()}})
     assert resp.status_code == 302
     # Chunks of 2,000 rows: the numbers another connection saw while the dry run was running.
-    assert [s for k, s in seen if k == key] == [("running", 2000, 5000), ("running", 4000, 5000),
+    assert [s for k, s in seen if k == key] == [("running", 0, 5000), ("running", 0, 5000),  # index, then rows
+                                                ("running", 2000, 5000), ("running", 4000, 5000),
                                                 ("running", 5000, 5000)]
     job = client.get(f"/exchange/jobs/{key}").get_json()
     batch_id = int(resp.headers["Location"].rstrip("/").split("/")[-1])

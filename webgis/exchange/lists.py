@@ -249,7 +249,11 @@ def dry_run(session: Session, actor: writes.Actor, data: bytes, filename: str, s
                           created_by=actor.user_id)
     session.add(batch)
     session.flush()
+    if progress:
+        progress(0, message="载入本镇房屋地址索引")
     index = RoomIndex.load(session, actor.town_id)
+    if progress:
+        progress(0, message="校验、匹配地址")
     stage = _Stage(session)
     counts = {"rows": 0, "matched": 0, "new": 0, "review": 0, "rejected": 0, "rooms_matched": 0}
     seen_ids: dict[str, int] = {}
