@@ -5,7 +5,8 @@ list them: the town's own residents (their ID numbers, names and rooms, the addr
 the messy ways real lists write them: Chinese numerals, 栋/号楼/座, "3-2-301", spaces, no
 village) plus ~10 % newcomers with new ID numbers in existing rooms. Then, as the demo town
 admin (row-level security on, history trigger on):
-  - the dry run (openpyxl read_only streaming, schema validation, address matching, staging);
+  - the dry run (openpyxl read_only streaming in a reader process, schema validation, address
+    matching, staging);
   - the commit, one transaction of set-based statements (the time of each is printed);
 and prints wall time, rows/s, peak RSS, how many rows matched / new / review / rejected, and
 the change-history rows written. The work runs inside an outer transaction that is rolled
@@ -33,6 +34,11 @@ MAPPING = {"name": "姓名", "id_number": "公民身份号码", "gender": "性�
 
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_rss_mb() -> float:
+    """Peak RSS of the largest child (the XLSX reader process of webgis/exchange/reader.py)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def messy(rng: random.Random, village: str, b, h) -> str:
@@ -148,7 +154,7 @@ def main() -> None:
         c = result["counts"]
         print(f"dry run: {c['rows']} rows in {t_dry:.1f} s ({c['rows'] / t_dry:,.0f} rows/s); "
               f"matched {c['matched']}, new {c['new']}, review {c['review']}, rejected {c['rejected']}; "
-              f"peak RSS {rss_dry:.0f} MB (before {base_rss:.0f} MB)")
+              f"peak RSS {rss_dry:.0f} MB (before {base_rss:.0f} MB; XLSX reader process {child_rss_mb():.0f} MB)")
         rescope()
         if c["rejected"]:
             print("rejected rows:", c["rejected_rows"][:10])

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from webgis import writes
 from webgis.buildings.models import Household
 from webgis.errors import Conflict, NotFound, ValidationFailed
+from webgis.exchange import reader
 from webgis.exchange.matching import RoomIndex
 from webgis.exchange.models import ExchangeBatch, ExchangeMapping, ExchangeRow
 from webgis.exchange.schemas import FIELDS, LABEL_FIELDS, PersonRow, label_to_code
@@ -44,35 +45,18 @@ PERSON_FIELDS = ("name", "gender", "ethnicity", "birth_date", "phone", "category
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _cell(value):
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    value = str(value).strip()
-    return value or None
+_cell = reader.cell
 
 
-def read_table(data: bytes, filename: str):
-    """Yield (row number, [cells]) of the first sheet, the header row first (as row 1)."""
+def read_table(data: bytes, filename: str, pipeline: bool | None = None):
+    """Yield (row number, [cells]) of the first sheet, the header row first (as row 1). A large
+    XLSX is read in a child process that overlaps with the caller's work (webgis/exchange/reader.py)."""
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
         try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # a corrupt or renamed file
-            raise ValidationFailed({"file": "无法读取该XLSX文件"}) from exc
-        try:
-            ws = wb.worksheets[0]
-            for n, row in enumerate(ws.iter_rows(values_only=True), 1):
-                yield n, [_cell(v) for v in row]
-        finally:
-            wb.close()
+            yield from reader.stream_xlsx(data, pipeline)
+        except reader.UnreadableFile as exc:
+            raise ValidationFailed({"file": str(exc)}) from None
     elif name.endswith(".csv"):
         for encoding in ("utf-8-sig", "gb18030"):
             try:
@@ -122,7 +106,7 @@ def _count_xml_rows(data: bytes) -> int | None:
 
 def header_of(data: bytes, filename: str) -> list[str]:
     """The header row of a file (column titles)."""
-    for _, cells in read_table(data, filename):
+    for _, cells in read_table(data, filename, pipeline=False):
         return [c or "" for c in cells]
     raise ValidationFailed({"file": "文件是空的"})
 
