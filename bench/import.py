@@ -37,8 +37,10 @@ def rss_mb() -> float:
 
 
 def child_rss_mb() -> float:
-    """Peak RSS of the largest child (the XLSX reader process of webgis/exchange/reader.py)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    """Largest RSS the XLSX reader process (webgis/exchange/reader.py) saw while reading."""
+    from webgis.exchange import reader
+
+    return reader.last_child_rss_mb or 0.0
 
 
 def messy(rng: random.Random, village: str, b, h) -> str:

@@ -81,7 +81,7 @@ def normalize(text: str | None) -> str:
     return _normalize(str(text))
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def _normalize(text: str) -> str:
     # Cached per distinct string: a town's rooms repeat the same parts (3单元, 301室, 阳光小区)
     # and a list repeats its addresses; bench/import.py measured the uncached cost.
@@ -103,7 +103,7 @@ def parse(text: str | None) -> Address:
     return _parse(normalize(text))
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def _parse(s: str) -> Address:
     """The parts of a normalised address (cached per distinct address; Address is frozen)."""
     m = _GRAMMAR.match(s)

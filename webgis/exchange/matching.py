@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 AUTO_THRESHOLD = 80.0
 MIN_LEAD = 5.0
+SEEN_MAX = 50_000  # matches kept per dry run (memory stays bounded on any list length)
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Match:
     candidates: list = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True, frozen=True)
 class _Room:
     household_id: int
     building_id: int
@@ -74,14 +75,15 @@ class RoomIndex:
     @classmethod
     def load(cls, session, town_id: int) -> "RoomIndex":
         """Index the rooms of the town visible to the session's scope (row-level security)."""
-        rows = session.execute(
+        rows = session.execute(  # streamed: the town's ~10^5 rooms are not materialised as one list
             select(Village.name, Building.address_form, Building.group_name, Building.house_no,
                    Building.compound, Building.building_no, Building.id, Household.id, Household.unit,
                    Household.room, Household.grid_id)
             .join(Building, Building.id == Household.building_id)
             .join(Village, Village.id == Building.village_id)
             .where(Household.town_id == town_id, Household.status != "demolished",
-                   Building.status != "demolished")).all()
+                   Building.status != "demolished")
+            .execution_options(yield_per=5000))
 
         class _B:  # light row objects: the index of a town holds ~10^5 rooms
             __slots__ = ("address_form", "group_name", "house_no", "compound", "building_no", "id")
@@ -133,6 +135,8 @@ class RoomIndex:
         key = grammar.normalize(text)
         found = self._seen.get(key)
         if found is None:
+            if len(self._seen) >= SEEN_MAX:  # bounded: a list's addresses come grouped, recent ones repeat
+                self._seen.clear()
             found = self._seen[key] = self._match(key)
         return found
 

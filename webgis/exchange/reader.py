@@ -54,18 +54,31 @@ def xlsx_rows(data: bytes):
         wb.close()
 
 
-def _produce(data: bytes, queue) -> None:
-    """The child: read the sheet, put chunks of rows, then None (or ("error", message))."""
+last_child_rss_mb: float | None = None  # the reader process's largest resident size (bench/import.py)
+
+
+def _rss_mb() -> float:
+    """Resident size now (VmRSS; ru_maxrss of a spawned child still counts the parent it forked from)."""
     try:
-        block = []
+        with open("/proc/self/status") as f:
+            return next(int(x.split()[1]) for x in f if x.startswith("VmRSS:")) / 1024
+    except (OSError, StopIteration, ValueError):
+        return 0.0
+
+
+def _produce(data: bytes, queue) -> None:
+    """The child: read the sheet, put chunks of rows, then ("done", peak RSS in MB) or ("error", message)."""
+    try:
+        block, peak = [], 0.0
         for row in xlsx_rows(data):
             block.append(row)
             if len(block) >= CHUNK:
+                peak = max(peak, _rss_mb())
                 queue.put(block)
                 block = []
         if block:
             queue.put(block)
-        queue.put(None)
+        queue.put(("done", peak))
     except UnreadableFile as exc:
         queue.put(("error", str(exc)))
     except Exception:  # noqa: BLE001 — reported to the parent as an unreadable file
@@ -83,12 +96,14 @@ def stream_xlsx(data: bytes, pipeline: bool | None = None):
     queue = ctx.Queue(maxsize=QUEUE_CHUNKS)
     child = ctx.Process(target=_produce, args=(data, queue), daemon=True, name="gridcheck-xlsx-reader")
     child.start()
+    global last_child_rss_mb
     try:
         while True:
             block = queue.get(timeout=900)
-            if block is None:
-                break
             if isinstance(block, tuple):
+                if block[0] == "done":
+                    last_child_rss_mb = block[1]
+                    break
                 raise UnreadableFile(block[1])
             yield from block
     finally:
