@@ -14,6 +14,7 @@ runs (一零一) are mapped directly.
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cn2an
 
@@ -77,6 +78,13 @@ def normalize(text: str | None) -> str:
     """NFKC, no spaces or punctuation, Chinese numerals as digits, one marker per part."""
     if not text:
         return ""
+    return _normalize(str(text))
+
+
+@lru_cache(maxsize=50_000)
+def _normalize(text: str) -> str:
+    # Cached per distinct string: a town's rooms repeat the same parts (3单元, 301室, 阳光小区)
+    # and a list repeats its addresses; bench/import.py measured the uncached cost.
     s = unicodedata.normalize("NFKC", str(text))
     s = _SPACE.sub("", s)
     s = _DASHES.sub("-", s)
@@ -92,7 +100,12 @@ def normalize(text: str | None) -> str:
 
 def parse(text: str | None) -> Address:
     """Read a written address into its parts (unknown shapes keep what could be read)."""
-    s = normalize(text)
+    return _parse(normalize(text))
+
+
+@lru_cache(maxsize=50_000)
+def _parse(s: str) -> Address:
+    """The parts of a normalised address (cached per distinct address; Address is frozen)."""
     m = _GRAMMAR.match(s)
     if m is None and (loose := _LOOSE.match(s)):
         head = loose.group("head")
@@ -122,10 +135,7 @@ def _n(digits: str | None) -> str | None:
 
 def of_household(village: str, building, household) -> Address:
     """The platform's own address of a room, from its stored parts (each read by the grammar)."""
-    def num(part):
-        m = re.search(r"\d+", normalize(part)) if part else None
-        return _n(m.group(0)) if m else None
-
+    num = _number_of
     urban = building.address_form == "urban"
     return Address(village=normalize(village) or None,
                    group=None if urban else num(building.group_name),
@@ -133,6 +143,13 @@ def of_household(village: str, building, household) -> Address:
                    number=num(building.building_no if urban else building.house_no),
                    unit=num(household.unit) if household is not None else None,
                    room=num(household.room) if household is not None else None)
+
+
+@lru_cache(maxsize=100_000)
+def _number_of(part: str | None) -> str | None:
+    """The number in a stored address part (3单元 → 3, 0301室 → 301)."""
+    m = re.search(r"\d+", normalize(part)) if part else None
+    return _n(m.group(0)) if m else None
 
 
 def _village_stem(village: str | None) -> str | None:

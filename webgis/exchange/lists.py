@@ -16,6 +16,7 @@ tenant lists) from XLSX or CSV: mapping → dry run → commit, and the review q
 """
 import csv
 import io
+import json
 import logging
 from datetime import date, datetime, timezone
 from itertools import islice
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 from webgis import writes
 from webgis.buildings.models import Household
 from webgis.errors import Conflict, NotFound, ValidationFailed
+from webgis.exchange import reader
 from webgis.exchange.matching import RoomIndex
 from webgis.exchange.models import ExchangeBatch, ExchangeMapping, ExchangeRow
 from webgis.exchange.schemas import FIELDS, LABEL_FIELDS, PersonRow, label_to_code
@@ -43,35 +45,18 @@ PERSON_FIELDS = ("name", "gender", "ethnicity", "birth_date", "phone", "category
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _cell(value):
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    value = str(value).strip()
-    return value or None
+_cell = reader.cell
 
 
-def read_table(data: bytes, filename: str):
-    """Yield (row number, [cells]) of the first sheet, the header row first (as row 1)."""
+def read_table(data: bytes, filename: str, pipeline: bool | None = None):
+    """Yield (row number, [cells]) of the first sheet, the header row first (as row 1). A large
+    XLSX is read in a child process that overlaps with the caller's work (webgis/exchange/reader.py)."""
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
         try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # a corrupt or renamed file
-            raise ValidationFailed({"file": "无法读取该XLSX文件"}) from exc
-        try:
-            ws = wb.worksheets[0]
-            for n, row in enumerate(ws.iter_rows(values_only=True), 1):
-                yield n, [_cell(v) for v in row]
-        finally:
-            wb.close()
+            yield from reader.stream_xlsx(data, pipeline)
+        except reader.UnreadableFile as exc:
+            raise ValidationFailed({"file": str(exc)}) from None
     elif name.endswith(".csv"):
         for encoding in ("utf-8-sig", "gb18030"):
             try:
@@ -87,9 +72,41 @@ def read_table(data: bytes, filename: str):
         raise ValidationFailed({"file": "只支持XLSX或CSV文件"})
 
 
+def row_estimate(data: bytes, filename: str) -> int | None:
+    """How many data rows a file has, for the progress bar: the <row> tags of the first sheet counted
+    on the decompressed stream (openpyxl's max_row reads the whole sheet when no dimension is written,
+    as write-only tools do), or the lines of a CSV."""
+    name = (filename or "").lower()
+    try:
+        if name.endswith(".xlsx"):
+            return _count_xml_rows(data)
+        if name.endswith(".csv"):
+            return max(0, data.count(b"\n") - 1)
+    except Exception:  # an unreadable file is reported by the dry run itself
+        return None
+    return None
+
+
+def _count_xml_rows(data: bytes) -> int | None:
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = sorted(n for n in zf.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
+        if not names:
+            return None
+        n, tail = 0, b""
+        with zf.open(names[0]) as f:
+            while block := f.read(1 << 20):
+                buf = tail + block  # a tag split between blocks is counted once: the tail is shorter than a tag
+                n += buf.count(b"<row ") + buf.count(b"<row>")
+                tail = buf[-4:]
+    return max(0, n - 1)
+
+
 def header_of(data: bytes, filename: str) -> list[str]:
     """The header row of a file (column titles)."""
-    for _, cells in read_table(data, filename):
+    for _, cells in read_table(data, filename, pipeline=False):
         return [c or "" for c in cells]
     raise ValidationFailed({"file": "文件是空的"})
 
@@ -127,9 +144,8 @@ def _known_ids(session: Session, town_id: int, ids: list[str]) -> dict[str, tupl
     """{id_number: (person_id, status, grid_id, household_id, in_scope)} for the town, past RLS."""
     if not ids:
         return {}
-    rows = session.execute(text(
-        "SELECT i, p.* FROM unnest(CAST(:ids AS text[])) AS i, LATERAL gc_person_by_id_number(:t, i) AS p"),
-        {"ids": ids, "t": town_id}).all()
+    rows = session.execute(text("SELECT * FROM gc_persons_by_id_numbers(:t, CAST(:ids AS text[]))"),
+                           {"ids": ids, "t": town_id}).all()
     return {r[0]: tuple(r[1:]) for r in rows}
 
 
@@ -153,6 +169,51 @@ def _row_values(cells: list, columns: dict[str, int]) -> dict:
     return values
 
 
+_STAGE_COLUMNS = ("batch_id", "town_id", "grid_id", "row_no", "status", "reason", "data", "household_id",
+                  "person_id", "score", "candidates", "created_by")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(v) -> str:
+    """One field of COPY's text format."""
+    if v is None:
+        return "\\N"
+    if isinstance(v, (dict, list)):
+        v = json.dumps(v, ensure_ascii=False)
+    return str(v).translate(_COPY_ESCAPES)
+
+
+class _Stage:
+    """The dry run's rows, COPYed chunk by chunk into a temporary table and moved into exchange_row
+    with one INSERT … SELECT at the end (COPY FROM cannot write a table under row-level security;
+    the INSERT goes through its policies)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS gc_stage ON COMMIT DROP AS "
+                             f"SELECT {', '.join(_STAGE_COLUMNS)} FROM exchange_row WITH NO DATA"))
+        session.execute(text("TRUNCATE gc_stage"))
+
+    def copy(self, rows: list[dict]) -> None:
+        if not rows:
+            return
+        buf = io.StringIO()
+        for r in rows:
+            buf.write("\t".join(_copy_value(r[c]) for c in _STAGE_COLUMNS))
+            buf.write("\n")
+        buf.seek(0)
+        cur = self.session.connection().connection.cursor()
+        try:
+            cur.copy_expert(f"COPY gc_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN", buf)
+        finally:
+            cur.close()
+
+    def flush(self) -> None:
+        cols = ", ".join(_STAGE_COLUMNS)
+        self.session.execute(text(f"INSERT INTO exchange_row ({cols}) SELECT {cols} FROM gc_stage ORDER BY row_no"))
+        self.session.execute(text("TRUNCATE gc_stage"))
+
+
 def dry_run(session: Session, actor: writes.Actor, data: bytes, filename: str, source: str,
             mapping: dict[str, str], progress=None) -> dict:
     """Validate, match and stage every row of a list; return the batch id and the counts."""
@@ -172,7 +233,12 @@ def dry_run(session: Session, actor: writes.Actor, data: bytes, filename: str, s
                           created_by=actor.user_id)
     session.add(batch)
     session.flush()
+    if progress:
+        progress(0, message="载入本镇房屋地址索引")
     index = RoomIndex.load(session, actor.town_id)
+    if progress:
+        progress(0, message="校验、匹配地址")
+    stage = _Stage(session)
     counts = {"rows": 0, "matched": 0, "new": 0, "review": 0, "rejected": 0, "rooms_matched": 0}
     seen_ids: dict[str, int] = {}
     rejected_rows: list[int] = []
@@ -244,12 +310,12 @@ def dry_run(session: Session, actor: writes.Actor, data: bytes, filename: str, s
             r.setdefault("grid_id", None)
             for k in ("household_id", "person_id", "score", "candidates", "reason"):
                 r.setdefault(k, None)
-        if staged:
-            session.execute(insert(ExchangeRow), staged)
+        stage.copy(staged)
         if progress:
             progress(counts["rows"])
     if counts["rows"] == 0:
         raise ValidationFailed({"file": "文件中没有数据行"})
+    stage.flush()
     batch.counts = {**counts, "rejected_rows": rejected_rows}
     session.flush()
     session.commit()
@@ -266,56 +332,108 @@ def _batch(session: Session, batch_id: int, lock: bool = False) -> ExchangeBatch
     return b
 
 
-def _apply(session: Session, rows: list[ExchangeRow | dict], town_id: int, today: date) -> None:
-    """Write staged rows: new persons + residences, known persons updated and moved (bulk per chunk)."""
-    rooms = {h.id: h for h in session.execute(select(Household).where(
-        Household.id.in_({r["household_id"] for r in rows}))).scalars()}
-    new = [r for r in rows if r["status"] == "new"]
-    known = [r for r in rows if r["status"] == "matched"]
-    if any(r["household_id"] not in rooms for r in rows):
-        raise Conflict("所列房间已不在您的负责范围内或已删除，请重新预检", code="room_gone")
-    if new:
-        values = [{"town_id": town_id, "grid_id": rooms[r["household_id"]].grid_id, "name": r["data"]["name"],
-                   "gender": r["data"]["gender"], "ethnicity": r["data"].get("ethnicity") or "01",
-                   "id_number": r["data"]["id_number"],
-                   "birth_date": date.fromisoformat(r["data"]["birth_date"]) if r["data"].get("birth_date") else None,
-                   "phone": r["data"].get("phone"), "category": r["data"].get("category") or "registered",
-                   "registered_address": r["data"].get("registered_address"), "status": "active",
-                   "hukou_consistent": True} for r in new]
-        ids = session.execute(insert(Person).returning(Person.id, sort_by_parameter_order=True), values).scalars().all()
-        session.execute(insert(Residence), [
-            {"town_id": town_id, "grid_id": rooms[r["household_id"]].grid_id, "person_id": pid,
-             "household_id": r["household_id"], "relation_to_head": r["data"].get("relation"), "start_date": today}
-            for r, pid in zip(new, ids)])
-    if known:
-        persons = {p.id: p for p in session.execute(select(Person).where(
-            Person.id.in_([r["person_id"] for r in known])).with_for_update()).scalars()}
-        current = {}
-        for res in session.execute(select(Residence).where(Residence.person_id.in_(list(persons)),
-                                                           Residence.end_date.is_(None)).with_for_update()).scalars():
-            current.setdefault(res.person_id, []).append(res)
-        for r in known:
-            p = persons.get(r["person_id"])
-            if p is None:
-                raise Conflict(f"第{r['row_no']}行的人员已不在您的负责范围内，请重新预检", code="person_gone")
-            room = rooms[r["household_id"]]
-            d = r["data"]
-            values = {f: d.get(f) for f in ("name", "phone", "registered_address") if d.get(f)}
-            values.update({f: d[f] for f in ("gender", "ethnicity", "category") if d.get(f)})
-            if d.get("birth_date"):
-                values["birth_date"] = date.fromisoformat(d["birth_date"])
-            links = current.get(p.id, [])
-            if not any(x.household_id == room.id for x in links):
-                for x in links:
-                    x.end_date = today
-                session.add(Residence(town_id=town_id, grid_id=room.grid_id, person_id=p.id, household_id=room.id,
-                                      relation_to_head=d.get("relation"), start_date=today))
-                values.update({"grid_id": room.grid_id, "status": "active"})
-            writes.assign(p, values)
-    for h in rooms.values():
-        if h.status == "vacant":
-            h.status = "active"
+# The rows to apply (row number, known person or NULL for a new one, room, the row's data) sit in
+# the temporary table gc_apply; each statement below is one set-based step over all of them, under
+# the uploader's row-level security, in the caller's transaction. The change-history trigger still
+# fires per written row (person, residence, household); rows whose values do not change are not
+# updated at all, so they cost no trigger call and leave no history.
+_APPLY_TABLE = text("CREATE TEMP TABLE IF NOT EXISTS gc_apply (row_no integer, person_id integer, "
+                    "household_id integer, data jsonb) ON COMMIT DROP")
+_APPLY_CHECKS = text("""
+  SELECT (SELECT min(a.row_no) FROM gc_apply a WHERE NOT EXISTS (SELECT 1 FROM household h WHERE h.id = a.household_id)),
+         (SELECT min(a.row_no) FROM gc_apply a WHERE a.person_id IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM person p WHERE p.id = a.person_id))""")
+_APPLY_NEW = text("""
+  WITH ins AS (
+    INSERT INTO person (town_id, grid_id, name, gender, ethnicity, id_number, birth_date, phone, category,
+                        registered_address, status, hukou_consistent)
+    SELECT :t, h.grid_id, a.data->>'name', a.data->>'gender', coalesce(nullif(a.data->>'ethnicity', ''), '01'),
+           a.data->>'id_number', nullif(a.data->>'birth_date', '')::date, nullif(a.data->>'phone', ''),
+           coalesce(nullif(a.data->>'category', ''), 'registered'), nullif(a.data->>'registered_address', ''),
+           'active', true
+      FROM gc_apply a JOIN household h ON h.id = a.household_id
+     WHERE a.person_id IS NULL ORDER BY a.row_no
+    RETURNING id, id_number, grid_id)
+  INSERT INTO residence (town_id, grid_id, person_id, household_id, relation_to_head, start_date)
+  SELECT :t, ins.grid_id, ins.id, a.household_id, nullif(a.data->>'relation', ''), :today
+    FROM ins JOIN gc_apply a ON a.person_id IS NULL AND a.data->>'id_number' = ins.id_number""")
+# Known persons: the listed fields that are filled in; a person listed in another room than their
+# current one moves there (grid and status follow, one history row per person with both).
+_APPLY_KNOWN = text("""
+  WITH src AS (
+    SELECT DISTINCT ON (a.person_id) a.person_id, a.data AS d, h.grid_id,
+           NOT EXISTS (SELECT 1 FROM residence r WHERE r.person_id = a.person_id AND r.end_date IS NULL
+                          AND r.household_id = a.household_id) AS moves
+      FROM gc_apply a JOIN household h ON h.id = a.household_id
+     WHERE a.person_id IS NOT NULL ORDER BY a.person_id, a.row_no
+  ), new AS (
+    SELECT p.id, coalesce(nullif(d->>'name', ''), p.name) AS name, coalesce(nullif(d->>'phone', ''), p.phone) AS phone,
+           coalesce(nullif(d->>'registered_address', ''), p.registered_address) AS registered_address,
+           coalesce(nullif(d->>'gender', ''), p.gender) AS gender,
+           coalesce(nullif(d->>'ethnicity', ''), p.ethnicity) AS ethnicity,
+           coalesce(nullif(d->>'category', ''), p.category) AS category,
+           coalesce(nullif(d->>'birth_date', '')::date, p.birth_date) AS birth_date,
+           CASE WHEN src.moves THEN src.grid_id ELSE p.grid_id END AS grid_id,
+           CASE WHEN src.moves THEN 'active' ELSE p.status END AS status
+      FROM src JOIN person p ON p.id = src.person_id
+  )
+  UPDATE person p SET name = n.name, phone = n.phone, registered_address = n.registered_address, gender = n.gender,
+         ethnicity = n.ethnicity, category = n.category, birth_date = n.birth_date, grid_id = n.grid_id,
+         status = n.status, version = p.version + 1
+    FROM new n
+   WHERE p.id = n.id
+     AND (p.name, p.phone, p.registered_address, p.gender, p.ethnicity, p.category, p.birth_date, p.grid_id, p.status)
+         IS DISTINCT FROM (n.name, n.phone, n.registered_address, n.gender, n.ethnicity, n.category, n.birth_date,
+                           n.grid_id, n.status)""")
+_APPLY_MOVES = text("""
+  WITH moving AS (
+    SELECT DISTINCT ON (a.person_id) a.person_id, a.household_id, a.data, h.grid_id
+      FROM gc_apply a JOIN household h ON h.id = a.household_id
+     WHERE a.person_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM residence r WHERE r.person_id = a.person_id AND r.end_date IS NULL
+                          AND r.household_id = a.household_id)
+     ORDER BY a.person_id, a.row_no
+  ), ended AS (
+    UPDATE residence r SET end_date = :today FROM moving m WHERE r.person_id = m.person_id AND r.end_date IS NULL
+    RETURNING r.id
+  )
+  INSERT INTO residence (town_id, grid_id, person_id, household_id, relation_to_head, start_date)
+  SELECT :t, m.grid_id, m.person_id, m.household_id, nullif(m.data->>'relation', ''), :today FROM moving m""")
+_APPLY_ROOMS = text("""
+  UPDATE household h SET status = 'active', version = h.version + 1
+   WHERE h.status = 'vacant' AND h.id IN (SELECT household_id FROM gc_apply)""")
+
+
+def _apply_staged(session: Session, town_id: int, today: date, progress=None) -> int:
+    """Write the rows of gc_apply: new persons + residences, known persons updated and moved, vacant rooms
+    occupied. Returns how many rows were applied."""
+    n = session.execute(text("SELECT count(*) FROM gc_apply")).scalar()
+    gone_room, gone_person = session.execute(_APPLY_CHECKS).one()
+    if gone_room is not None:
+        raise Conflict(f"第{gone_room}行所列房间已不在您的负责范围内或已删除，请重新预检", code="room_gone")
+    if gone_person is not None:
+        raise Conflict(f"第{gone_person}行的人员已不在您的负责范围内，请重新预检", code="person_gone")
+    params = {"t": town_id, "today": today}
+    for step, sql in enumerate((_APPLY_NEW, _APPLY_KNOWN, _APPLY_MOVES, _APPLY_ROOMS), 1):
+        session.execute(sql, params)
+        if progress:
+            progress(step)
+    session.execute(text("TRUNCATE gc_apply"))
+    session.expire_all()  # persons, residences and rooms were written past the ORM
+    return n
+
+
+def _apply(session: Session, rows: list[dict], town_id: int, today: date) -> None:
+    """Write a few staged rows (a review decision, a police import's moves) the same way as a commit."""
     session.flush()
+    session.execute(_APPLY_TABLE)
+    session.execute(text("TRUNCATE gc_apply"))
+    if rows:
+        session.execute(text("INSERT INTO gc_apply VALUES (:row_no, :person_id, :household_id, CAST(:data AS jsonb))"),
+                        [{"row_no": r["row_no"], "person_id": r.get("person_id") if r["status"] == "matched" else None,
+                          "household_id": r["household_id"], "data": json.dumps(r["data"], ensure_ascii=False)}
+                         for r in rows])
+    _apply_staged(session, town_id, today)
 
 
 def commit(session: Session, actor: writes.Actor, batch_id: int, progress=None) -> dict:
@@ -334,21 +452,14 @@ def commit(session: Session, actor: writes.Actor, batch_id: int, progress=None) 
         raise ValidationFailed({f"row.{n}": reason for n, reason in rejected},
                                message=f"文件中有{b.counts.get('rejected', len(rejected))}行有误，未导入任何数据；"
                                        f"请修改后重新上传（第{rejected[0][0]}行起）")
-    today = date.today()
-    done, last_id = 0, 0
-    while True:
-        chunk = session.execute(
-            select(ExchangeRow.id, ExchangeRow.row_no, ExchangeRow.status, ExchangeRow.data,
-                   ExchangeRow.household_id, ExchangeRow.person_id)
-            .where(ExchangeRow.batch_id == b.id, ExchangeRow.status.in_(("new", "matched")), ExchangeRow.id > last_id)
-            .order_by(ExchangeRow.id).limit(CHUNK)).mappings().all()
-        if not chunk:
-            break
-        last_id = chunk[-1]["id"]
-        _apply(session, [dict(r) for r in chunk], actor.town_id, today)
-        done += len(chunk)
-        if progress:
-            progress(done)
+    session.execute(_APPLY_TABLE)
+    session.execute(text("TRUNCATE gc_apply"))
+    session.execute(text("INSERT INTO gc_apply SELECT row_no, person_id, household_id, data FROM exchange_row "
+                         "WHERE batch_id = :b AND status IN ('new', 'matched') ORDER BY row_no"), {"b": b.id})
+    steps = ("新增人员", "更新已登记人员", "迁入所列房间", "房屋状态")
+    done = _apply_staged(session, actor.town_id, date.today(),
+                         (lambda step: progress(step, len(steps), f"第{step}/{len(steps)}步：{steps[step - 1]}已写入"))
+                         if progress else None)
     session.execute(update(ExchangeBatch).where(ExchangeBatch.id == b.id).values(
         status="committed", committed_at=datetime.now(timezone.utc), counts=dict(b.counts, applied=done)))
     session.commit()

@@ -62,3 +62,21 @@ class ExchangeRow(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class ExchangeJob(db.Model):
+    """导入进度: progress of one long import step, written outside its transaction (webgis/exchange/jobs.py)."""
+
+    __tablename__ = "exchange_job"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    town_id: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), server_default="running")
+    done: Mapped[int] = mapped_column(Integer, server_default="0")
+    total: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

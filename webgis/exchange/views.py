@@ -7,19 +7,21 @@ import secrets
 import uuid
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file,
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
                    session as http_session, url_for)
 from flask_login import current_user
 import io
 
+from webgis.api import error_response
 from webgis.auth.guards import roles_required
 from webgis.errors import DomainError, ValidationFailed
-from webgis.exchange import exports, geodata, lists, police
+from webgis.exchange import exports, geodata, jobs, lists, police
 from webgis.exchange.schemas import FIELDS, REQUIRED, MappingInput, ReviewDecision
 from webgis.extensions import db
 from webgis.permissions import (EXCHANGE_PAGE_ROLES, EXPORT_ROLES, GEODATA_IMPORT_ROLES, LIST_UPLOAD_ROLES,
                                 POLICE_EXCHANGE_ROLES, may)
 from webgis.schemas import parse
+from webgis.scope import current_scope
 from webgis.writes import Actor
 
 bp = Blueprint("exchange", __name__, url_prefix="/exchange")
@@ -81,6 +83,42 @@ def upload():
                            mapping=mapping, fields=FIELDS, required=REQUIRED)
 
 
+def _job(kind: str, total: int | None = None, message: str | None = None) -> "jobs.Progress | None":
+    """The progress of this request's import when the page named a job key (static/js/exchange_progress.js)."""
+    try:
+        key = uuid.UUID(request.form.get("job") or "")
+    except ValueError:
+        return None
+    return jobs.Progress(key, current_scope(), kind, total, message)
+
+
+def _run(job, work, done_message):
+    """Run an import step under a job: failed (with the reason) or done is written when it ends."""
+    try:
+        out = work(job)
+    except DomainError as exc:
+        if job is not None:
+            job.fail(_errors_text(exc))
+        raise
+    except Exception:
+        if job is not None:
+            job.fail("服务器内部错误，未写入任何数据")
+        raise
+    if job is not None:
+        job.finish(done_message(out), out.get("batch_id"))
+    return out
+
+
+@bp.route("/jobs/<uuid:key>")
+@roles_required(*EXCHANGE_PAGE_ROLES)
+def job_status(key: uuid.UUID):
+    """导入进度 (JSON): rows done / total, status and message of a running or finished import."""
+    j = jobs.job(db.session, key)
+    if j is None:
+        return error_response(404, "没有这个导入任务（或尚未开始）")
+    return jsonify(j)
+
+
 @bp.route("/lists/dry-run", methods=["POST"])
 @roles_required(*LIST_UPLOAD_ROLES)
 def dry_run():
@@ -95,7 +133,11 @@ def dry_run():
         m = parse(MappingInput, {"source": request.form.get("source"),
                                  "mapping": {f: request.form.get(f"col_{f}", "") for f in FIELDS
                                              if request.form.get(f"col_{f}")}})
-        result = lists.dry_run(db.session, Actor.of(current_user), path.read_bytes(), filename, m.source, m.mapping)
+        data = path.read_bytes()
+        job = _job("person_list_dry_run", lists.row_estimate(data, filename), "预检：校验、匹配地址")
+        result = _run(job, lambda p: lists.dry_run(db.session, Actor.of(current_user), data, filename, m.source,
+                                                   m.mapping, progress=p),
+                      lambda out: f"预检完成：{out['counts']['rows']}行")
     except DomainError as exc:
         db.session.rollback()
         flash(_errors_text(exc), "error")
@@ -130,7 +172,9 @@ def commit(batch_id: int):
         if kind["kind"] == "police_import":
             out = police.apply_changes(db.session, actor, batch_id)
         else:
-            out = lists.commit(db.session, actor, batch_id)
+            job = _job("person_list_commit", None, "导入：写入人员与人房关联")
+            out = _run(job, lambda p: lists.commit(db.session, actor, batch_id, progress=p),
+                       lambda out: f"已导入{out.get('rows_applied', 0)}行" if out["applied"] else "该批次已导入过")
         flash(f"已导入{out.get('rows_applied', 0)}行" if out["applied"] else "该批次已导入过", "success")
     except DomainError as exc:
         db.session.rollback()
@@ -227,18 +271,20 @@ def geodata_preview():
         return redirect(url_for("exchange.index"))
     data = f.read(MAX_UPLOAD + 1)
     zone = request.form.get("zone", type=int)
+    layer = request.form.get("layer") or "buildings"
     try:
         if len(data) > MAX_UPLOAD:
             raise ValidationFailed({"file": "文件超过64MB"})
-        p = geodata.preview(db.session, Actor.of(current_user), data, f.filename, zone)
+        p = geodata.preview(db.session, Actor.of(current_user), data, f.filename, zone, layer)
     except DomainError as exc:
         db.session.rollback()
         flash(_errors_text(exc), "error")
         return redirect(url_for("exchange.index"))
     token = secrets.token_hex(16)
     (_upload_dir() / f"geo_{token}").write_bytes(data)
-    http_session[f"geo_{token}"] = [f.filename, zone]
-    return render_template("exchange/geodata.html", p=p, token=token, filename=f.filename)
+    http_session[f"geo_{token}"] = [f.filename, zone, layer]
+    return render_template("exchange/geodata.html", p=p, token=token, filename=f.filename,
+                           layer_label=geodata.LAYERS[layer])
 
 
 @bp.route("/geodata/commit", methods=["POST"])
@@ -252,8 +298,16 @@ def geodata_commit():
         flash("预览已过期，请重新上传", "error")
         return redirect(url_for("exchange.index"))
     try:
-        out = geodata.commit(db.session, Actor.of(current_user), path.read_bytes(), saved[0], saved[1])
-        flash(f"已导入{out['buildings']}栋楼栋（源坐标系EPSG:{out['epsg']}）", "success")
+        layer = saved[2] if len(saved) > 2 else "buildings"
+        job = _job("geodata_commit", None, f"导入{geodata.LAYERS[layer]}")
+        out = _run(job, lambda p: geodata.commit(db.session, Actor.of(current_user), path.read_bytes(), saved[0],
+                                                  saved[1], layer, progress=p),
+                   lambda out: f"已导入{out['features']}个要素")
+        what = {"buildings": f"{out.get('buildings', 0)}栋楼栋",
+                "villages": f"{out.get('villages', 0)}个村（社区）（新增{out.get('added', 0)}个）",
+                "grids": f"{out.get('grids', 0)}个网格，{out.get('buildings_moved', 0)}栋楼栋改归所在网格",
+                "roads": f"{out.get('roads', 0)}条道路（共{out.get('pieces', 0)}段，原有道路已替换）"}[layer]
+        flash(f"已导入{what}（源坐标系EPSG:{out['epsg']}）", "success")
     except DomainError as exc:
         db.session.rollback()
         flash(_errors_text(exc), "error")

@@ -31,11 +31,13 @@ def normalize_phone(value) -> str:
     if number.country_code != 86:
         raise ValueError("仅支持中国大陆的电话号码（+86）")
     national = str(number.national_number)
-    if not phonenumbers.is_valid_number(number):
+    # number_type() is UNKNOWN exactly when is_valid_number() is false (a +86 number): one metadata
+    # walk instead of two (a 200,000-row list validates every phone).
+    kind = phonenumbers.number_type(number)
+    if kind == PhoneNumberType.UNKNOWN:
         if len(national) == 11 and national.startswith("1"):
             raise ValueError(f"手机号码号段{national[:3]}未分配或号码无效")
         raise ValueError("电话号码无效：手机号应为11位，座机应为区号+号码（如0513-83123456）")
-    kind = phonenumbers.number_type(number)
     if kind in _MOBILE:
         return national
     if kind in _LANDLINE:
