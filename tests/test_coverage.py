@@ -437,3 +437,18 @@ def test_new_tables_force_row_level_security(db_session):
         "   AND table_name = ANY(:t) GROUP BY 1"), {"t": tables}).all()
     assert dict(grants) == {"spot_check": "INSERT,SELECT,UPDATE", "coverage_grid": "SELECT",
                             "coverage_key_grid": "SELECT", "coverage_gap": "SELECT", "coverage_day": "SELECT"}
+
+
+ALL_GRIDS_LOCK = """SELECT mode FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+                      AND classid = 1734569846 AND objid = 0 ORDER BY 1"""
+
+
+@pytest.mark.parametrize("table", ["visit", "verification", "spot_check", "key_attention", "residence"])
+def test_a_statement_touching_no_row_refreshes_no_grid(town, db_session, table):
+    """An UPDATE that matches nothing must not refresh every grid (revisions 0020, 0021): the
+    town-wide refresh takes the all-grids lock exclusively, which a grid-sized one never does."""
+    conn = db_session.connection()
+    # (building the fixture's rows already took the lock shared, as every grid-sized refresh does)
+    assert "ExclusiveLock" not in conn.execute(text(ALL_GRIDS_LOCK)).scalars().all()
+    conn.exec_driver_sql(f"UPDATE {table} SET town_id = town_id WHERE false")
+    assert "ExclusiveLock" not in conn.execute(text(ALL_GRIDS_LOCK)).scalars().all()
