@@ -34,7 +34,8 @@ def admin_client(client, small_town):
 
 
 def test_tile_path_is_one_database_call(admin_client, small_town, app, monkeypatch):
-    """Session check, scope and tile: one statement on the connection, no Flask request work."""
+    """Session check, scope and tile: one statement on the connection (the call is PREPAREd once
+    per connection, then each tile is one EXECUTE), no Flask request work."""
     server = app.wsgi_app
     executed = []
     real = server._connection
@@ -49,14 +50,24 @@ def test_tile_path_is_one_database_call(admin_client, small_town, app, monkeypat
 
             def fetchone(self):
                 return cur.fetchone()
+
+            @property
+            def connection(self):
+                return cur.connection
         return Cursor(), release
 
     monkeypatch.setattr(server, "_connection", counting)
     flask_requests = []
     monkeypatch.setattr(server, "wsgi_app", lambda *a: flask_requests.append(a))
+    server._prepared.clear()  # a connection seen for the first time
     resp = admin_client.get(url(A))
     assert ids(resp) == {small_town["buildings"][0].id}
-    assert executed == [executed[0]] and "gc_tile_request" in executed[0]
+    assert len(executed) == 2 and executed[0].startswith("PREPARE") and "gc_tile_request" in executed[0]
+    assert executed[1].startswith("EXECUTE gc_tile_call")
+    executed.clear()
+    resp = admin_client.get(url(A), headers={"If-None-Match": resp.headers["ETag"]})
+    assert resp.status_code == 304
+    assert len(executed) == 1 and executed[0].startswith("EXECUTE gc_tile_call")
     assert flask_requests == []
 
 

@@ -69,10 +69,9 @@ class Config:
     REVEAL_PER_DAY = int(os.environ.get("REVEAL_PER_DAY") or 60)
     REVEAL_SAME_REASON_PER_DAY = int(os.environ.get("REVEAL_SAME_REASON_PER_DAY") or 5)
 
-    # The tile path (webgis/map/tileserver.py): bytes of tiles kept per process (0: none) and
-    # the size of its own autocommit connection pool per process.
+    # The tile path (webgis/map/tileserver.py): bytes of tiles kept per process (0: none).
     TILE_CACHE_BYTES = int(os.environ.get("TILE_CACHE_BYTES", 64 * 2**20))
-    TILE_POOL_SIZE = int(os.environ.get("TILE_POOL_SIZE", 4))
+    TILE_GZIP_LEVEL = int(os.environ.get("TILE_GZIP_LEVEL", 1))  # zlib level of the tile path (1 = fastest)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
