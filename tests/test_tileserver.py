@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from tests.conftest import csrf_token, login
 from tests.test_layers import tile_of
+from webgis.map import tileserver
 
 Z = 16
 A = tile_of(121.605, 31.805, Z)  # over grid 1 (building b1)
@@ -59,7 +60,12 @@ def test_tile_path_is_one_database_call(admin_client, small_town, app, monkeypat
     monkeypatch.setattr(server, "_connection", counting)
     flask_requests = []
     monkeypatch.setattr(server, "wsgi_app", lambda *a: flask_requests.append(a))
-    server._prepared.clear()  # a connection seen for the first time
+    cur, release = real()  # make the connection one seen for the first time
+    try:
+        cur.execute("DEALLOCATE ALL")
+        tileserver._PREPARED.pop(cur.connection, None)
+    finally:
+        release()
     resp = admin_client.get(url(A))
     assert ids(resp) == {small_town["buildings"][0].id}
     assert len(executed) == 2 and executed[0].startswith("PREPARE") and "gc_tile_request" in executed[0]

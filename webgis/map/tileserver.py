@@ -18,6 +18,7 @@ from the per-grid change counters, and only when needed builds the tile under th
 Anything else under /tiles/ (bad path, method) goes on to Flask and its JSON errors.
 """
 import gzip
+import hashlib
 import json
 import re
 import threading
@@ -39,11 +40,17 @@ PATH = re.compile(r"^/tiles/([a-z_]+)/(\d{1,2})/(\d{1,8})/(\d{1,8})\.pbf$")
 # The call, prepared once per connection: parsed and planned once, then only EXECUTE'd with the
 # request's values. The session limits and the role sets are constants of the process and are
 # written into the statement (webgis/permissions.py stays the only place the sets are spelt).
+# The statement's name carries a digest of those constants, so two apps with different settings
+# sharing a connection (tests) never run each other's statement.
 PREPARED = "gc_tile_call"
-PREPARE = ("PREPARE " + PREPARED + " (text, integer, integer, text, integer, integer, integer, text, text[]) AS "
+PREPARE = ("PREPARE {name} (text, integer, integer, text, integer, integer, integer, text, text[]) AS "
            "SELECT status, etag, tile FROM gc_tile_request($1, $2, $3, $4, $5, $6, $7, $8, $9, "
            "%s::interval, %s::interval, %s::interval, %s::text[], %s::text[], %s::text[], %s::text[])")
-EXECUTE = "EXECUTE " + PREPARED + " (%s, %s, %s, %s, %s, %s, %s, %s, %s::text[])"
+EXECUTE = "EXECUTE {name} (%s, %s, %s, %s, %s, %s, %s, %s, %s::text[])"
+# Database connections -> names of the statements PREPAREd on them. Process-wide, not per
+# server: a prepared statement belongs to the connection, whichever app object uses it.
+_PREPARED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_PREPARED_LOCK = threading.Lock()
 MIME = "application/vnd.mapbox-vector-tile"
 GZIP_MIN_BYTES = 256
 # zlib level 1: 3.3x faster than 6 on a busy z14 tile (179 vs 589 µs) for 6-14% more bytes; set
@@ -117,7 +124,16 @@ class TileServer:
         self._serializer = None
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._prepared: weakref.WeakSet = weakref.WeakSet()  # connections holding PREPARED
+        cfg = app.config
+        roles = role_sets()
+        self._prepare_params = (
+            timedelta(minutes=cfg.get("SESSION_IDLE_MINUTES", 30)),
+            timedelta(hours=cfg.get("SESSION_ABSOLUTE_HOURS", 12)), sessions.TOUCH_EVERY,
+            roles["all_roles"], roles["village_roles"], roles["station_roles"], roles["area_roles"])
+        digest = hashlib.sha1(repr(self._prepare_params).encode()).hexdigest()[:12]
+        self.statement = f"{PREPARED}_{digest}"
+        self._prepare_sql = PREPARE.format(name=self.statement)
+        self._execute_sql = EXECUTE.format(name=self.statement)
         self._cookies: OrderedDict[str, tuple[dict, float]] = OrderedDict()
         self.gzip_level = app.config.get("TILE_GZIP_LEVEL", GZIP_LEVEL)
 
@@ -194,15 +210,12 @@ class TileServer:
         """PREPARE the call on this database connection once (a prepared statement lives as
         long as the connection, whatever its transactions do)."""
         conn = cur.connection
-        if conn in self._prepared:
-            return
-        cfg = self.app.config
-        roles = role_sets()
-        cur.execute(PREPARE, (
-            timedelta(minutes=cfg.get("SESSION_IDLE_MINUTES", 30)),
-            timedelta(hours=cfg.get("SESSION_ABSOLUTE_HOURS", 12)), sessions.TOUCH_EVERY,
-            roles["all_roles"], roles["village_roles"], roles["station_roles"], roles["area_roles"]))
-        self._prepared.add(conn)
+        with _PREPARED_LOCK:
+            if self.statement in _PREPARED.get(conn, ()):
+                return
+        cur.execute(self._prepare_sql, self._prepare_params)
+        with _PREPARED_LOCK:
+            _PREPARED.setdefault(conn, set()).add(self.statement)
 
     def fetch(self, token: str, user_key: str, layer: str, z: int, x: int, y: int,
               if_none_match: str | None) -> tuple[int, str | None, bytes | None]:
@@ -215,7 +228,7 @@ class TileServer:
         cur, release = self._connection()
         try:
             self._prepare(cur)
-            cur.execute(EXECUTE, (sessions.digest(token), uid, version, layer, z, x, y, if_none_match, cached))
+            cur.execute(self._execute_sql, (sessions.digest(token), uid, version, layer, z, x, y, if_none_match, cached))
             status, etag, tile = cur.fetchone()
         finally:
             release()
