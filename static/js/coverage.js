@@ -220,12 +220,7 @@ function panelError(message) {
 }
 
 function fitTo(bounds) {
-  if (!bounds) return;
-  var panelEl = state.panel.root;
-  var sheet = window.matchMedia("(max-width: 640px)").matches;
-  var pad = sheet ? { paddingTopLeft: [16, 16], paddingBottomRight: [16, Math.round(map.getSize().y * 0.6)] }
-    : { paddingTopLeft: [24, 24], paddingBottomRight: [(panelEl.offsetWidth || 420) + 24, 24] };
-  map.fitBounds(bounds, L.extend({ maxZoom: 17 }, pad));
+  U.fitBesidePanel(map, bounds, state.panel.root);
 }
 
 function setHash(value) {
@@ -237,15 +232,24 @@ function setHash(value) {
 function openGrid(id, fit) {
   panelState = { kind: "grid", id: id };
   panelLoading("网格");
-  if (!map.hasLayer(layers.choropleth)) map.addLayer(layers.choropleth);
   U.getJSON(cfg.urls.grid + encodeURIComponent(id)).then(function (g) {
     if (!panelState || panelState.id !== id) return;
     panelState.data = g;
     setHash("grid=" + id + (current !== "visit" ? "&target=" + current : ""));
     if (fit) fitTo(g.bounds);
-    highlight(id);
     renderGrid(g);
-  }).catch(function (err) { panelError(err.message); });
+    // The choropleth's tiles once the panel is painted (from a 地图 link they would queue in
+    // front of it), and with them the map's other layers (index.js waits for the panel).
+    U.afterPaint(function () {
+      if (!map.hasLayer(layers.choropleth)) map.addLayer(layers.choropleth);
+      if (panelState && panelState.id === id) highlight(id);
+      releaseLayers();
+    });
+  }).catch(function (err) { panelError(err.message); releaseLayers(); });
+}
+
+function releaseLayers() {
+  if (state.releaseLayers) state.releaseLayers();
 }
 
 function renderGrid(g) {

@@ -158,3 +158,39 @@ def test_town_admin_finds_the_gaps(app, live_server, chromium, artifacts):
 
     assert guard.external == [], f"requests left the app: {guard.external}"
     assert guard.console_errors == [], guard.console_errors
+
+
+def test_grid_link_opens_the_panel_before_the_tiles(app, live_server, chromium):
+    """The 目标 table's 地图 link (/?grid=<id>, issue 14 point 9): the grid's data is asked for
+    once, from the page's head, and the panel shows before the map asks for any tile; the tiles
+    are then fetched for one view only (the one the panel leaves free)."""
+    grid = _grid_with_uncovered(app)
+    guard = Guard(live_server)
+    context = chromium.new_context(viewport=DESKTOP, locale="zh-CN")
+    page = context.new_page()
+    guard.attach(page)
+    _login(page, live_server)
+    page.wait_for_load_state("networkidle")
+    events = []
+    page.on("request", lambda r: events.append(("request", r.url.replace(live_server, ""))))
+    page.on("requestfinished", lambda r: events.append(("finished", r.url.replace(live_server, ""))))
+    page.goto(f"{live_server}/?grid={grid['id']}")
+    page.wait_for_selector("#gc-panel:not([hidden]) .uncovered__item")
+    page.wait_for_selector(".leaflet-gc-buildings-pane canvas.leaflet-tile-loaded", state="attached")
+    page.wait_for_load_state("networkidle")
+
+    grid_api = f"/api/coverage/grids/{grid['id']}"
+    assert [e for e in events if e == ("request", grid_api)] == [("request", grid_api)]
+    assert len([e for e in events if e[0] == "request" and e[1].startswith("/api/map/config")]) == 1
+    first_tile = next(i for i, e in enumerate(events) if e[0] == "request" and e[1].startswith("/tiles/"))
+    assert events.index(("finished", grid_api)) < first_tile
+    zooms = {e[1].split("/")[3] for e in events if e[0] == "request" and e[1].startswith("/tiles/")}
+    assert len(zooms) == 1, zooms
+    layers = {e[1].split("/")[2] for e in events if e[0] == "request" and e[1].startswith("/tiles/")}
+    assert layers >= {"grids", "buildings", "villages", "roads", "coverage"}
+    assert page.evaluate("() => !document.getElementById('gc-zoom-hint').hidden") is False
+    title = page.text_content("#gc-panel-title")
+    assert title and "正在加载" not in title
+    context.close()
+    assert guard.external == [], f"requests left the app: {guard.external}"
+    assert guard.console_errors == [], guard.console_errors

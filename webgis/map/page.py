@@ -288,7 +288,7 @@ def build_map(bounds: list[list[float]] | None, coverage: bool = False,
     }
     # The page's set-up is the same for every response of the role (the nonce aside): what the
     # scripts are configured with comes from GET /api/map/config (page_config below).
-    config_url = {"configUrl": root + "/api/map/config" + (f"?grid={focus_grid}" if focus_grid else "")}
+    config_url = {"configUrl": map_config_url(focus_grid)}
     GridCheckLayers(layers, config_url).add_to(m)
     if coverage:
         coverage_config["townBounds"] = bounds
@@ -312,6 +312,23 @@ def render_parts(m: folium.Map) -> MapParts:
     figure.render()  # populates header / html / script from every element
     return MapParts(header=with_nonce(figure.header.render()), html=with_nonce(figure.html.render()),
                     script=Markup(figure.script.render()), name=m.get_name())
+
+
+def map_config_url(grid_id: int | None) -> str:
+    """GET /api/map/config's URL as the page's scripts request it (index.js init)."""
+    return request.script_root + "/api/map/config" + (f"?grid={grid_id}" if grid_id else "")
+
+
+def grid_panel_url(grid_id: int) -> str:
+    """The grid panel's data as coverage.js openGrid requests it (urls.grid + id)."""
+    return request.script_root + "/api/coverage/grids/" + str(grid_id)
+
+
+def focus_grid(grid_id: int | None) -> int | None:
+    """The grid asked for (`?grid=`) when the user's scope sees it, else None."""
+    from webgis.scope import current_scope
+
+    return grid_id if grid_id is not None and current_scope().sees_grid(grid_id) else None
 
 
 def focus_bounds(user, grid_id: int | None) -> list[list[float]] | None:
@@ -347,7 +364,10 @@ def page_config(user, grid_id: int | None = None) -> dict:
     the bounds to open at, the coverage targets and the campaign day), kept out of the page."""
     town_name, bounds = town_of(user)
     focus = focus_bounds(user, grid_id)
-    _m, config = build_map(bounds, coverage=user.role in TARGET_VIEW_ROLES, focus=focus)
+    coverage = user.role in TARGET_VIEW_ROLES
+    _m, config = build_map(bounds, coverage=coverage, focus=focus)
+    # The grid whose panel opens with the map (coverage.js): index.js opens at its final view.
+    config["focusGrid"] = focus_grid(grid_id) if coverage else None
     return config
 
 
@@ -362,6 +382,9 @@ def map_context(user, grid_id: int | None = None) -> dict:
         "heat_styles": {code: {"name": name, **HEAT_STYLES[code]} for code, name in _heat_names().items()},
         "status_colours": TARGET_STATUS_COLOURS,
         "map_parts": render_parts(m),
+        # Requested from the page's head, before the scripts load (templates/map.html).
+        "early_urls": [map_config_url(grid_id)]
+        + ([grid_panel_url(grid_id)] if coverage and focus_grid(grid_id) is not None else []),
         "legend": status_legend(),
         "user": user,
         "town_name": town_name or "",

@@ -13,8 +13,8 @@ import { setupLabels } from "./layers/labels.js";
 import * as roads from "./layers/roads.js";
 import * as villages from "./layers/villages.js";
 import { Panel, perms, readPermissions } from "./panel.js";
-import { badge, cfg, configure, debounce, el, getJSON, keepVisible, statusColour, statusLabel, text,
-         tileZoom } from "./util.js";
+import { afterPaint, badge, cfg, configure, debounce, el, fitBesidePanel, getJSON, keepVisible, statusColour,
+         statusLabel, text, tileZoom } from "./util.js";
 
 const gridPopup = grids.gridPopup;
 
@@ -34,7 +34,7 @@ export function featureId(f) {
 }
 
 /** What coverage.js shares with the map: the panel and the layers, once started. */
-export const state = { panel: null, layers: null };
+export const state = { panel: null, layers: null, releaseLayers: null };
 
 let resolveReady;
 /** Resolves with the page configuration once the map is started. */
@@ -42,7 +42,8 @@ export const ready = new Promise((ok) => { resolveReady = (p) => p.then(ok); });
 
 export { rampColour };
 /** Helpers coverage.js uses (targets choropleth, heat layers, grid panel). */
-export const util = { el, text, getJSON, badge, debounce, keepVisible, statusColour, statusLabel, tileZoom };
+export const util = { el, text, getJSON, afterPaint, badge, debounce, fitBesidePanel, keepVisible, statusColour, statusLabel,
+                      tileZoom };
 
 /**
  * Called by folium's set-up with the Leaflet objects it built (the app's layers built hidden)
@@ -65,13 +66,31 @@ export function init(map, layers, config) {
 }
 
 var SHOWN = ["villages", "grids", "roads", "buildings", "labels"];
+var FIRST_PANEL_WAIT = 1500;  // ms
 
 function start(map, layers, config) {
   configure(config);
   var focus = cfg.focus || cfg.townBounds;
-  if (focus) map.fitBounds(focus, { padding: [12, 12], animate: false });
-  SHOWN.forEach(function (key) { if (layers[key]) layers[key].addTo(map); });
-
+  if (cfg.focusGrid && cfg.focus) {
+    // A grid's 地图 link: open at the view its panel will fit (coverage.js openGrid), so the
+    // tiles are fetched once, for the final view.
+    fitBesidePanel(map, cfg.focus, document.getElementById("gc-panel"), false);
+  } else if (focus) {
+    map.fitBounds(focus, { padding: [12, 12], animate: false });
+  }
+  // From a grid's 地图 link the grid's panel goes first (its data was requested in the page's
+  // head): the map's layers, a hundred tile requests and their drawing, start once the panel
+  // is painted (coverage.js calls state.releaseLayers), or FIRST_PANEL_WAIT later at most.
+  var shown = false;
+  function showLayers() {
+    if (shown) return;
+    shown = true;
+    state.releaseLayers = null;
+    SHOWN.forEach(function (key) { if (layers[key]) layers[key].addTo(map); });
+    updateHint();
+  }
+  var waitForPanel = Boolean(cfg.focusGrid && cfg.coverage);
+  state.releaseLayers = waitForPanel ? function () { afterPaint(showLayers); } : null;
   readPermissions();
   var panel = new Panel(map, layers.buildings);
   state.panel = panel;
@@ -108,12 +127,12 @@ function start(map, layers, config) {
 
   var hint = document.getElementById("gc-zoom-hint");
   function updateHint() {
-    if (hint) hint.hidden = tileZoom(map) >= cfg.buildingMinZoom || !map.hasLayer(layers.buildings);
+    if (hint) hint.hidden = !shown || tileZoom(map) >= cfg.buildingMinZoom || !map.hasLayer(layers.buildings);
   }
   map.on("zoomend overlayadd overlayremove", updateHint);
-  updateHint();
 
   if (layers.labels) setupLabels(map, layers.labels);
+  if (waitForPanel) setTimeout(showLayers, FIRST_PANEL_WAIT); else showLayers();
 
   // Legend folded away on phones so the map keeps the screen.
   var legend = document.getElementById("gc-legend");

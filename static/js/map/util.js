@@ -80,18 +80,62 @@ export function debounce(fn, ms) {
 }
 
 /** Fetch JSON from the app; reject with the message of the API's error shape. */
+/**
+ * The request the page's head already started for `url` (templates/map.html), taken once:
+ * the configuration and a linked grid's data are on their way before the scripts load.
+ */
+function takeStarted(url) {
+  var started = window.gcStarted;
+  if (!started || !started[url]) return null;
+  var request = started[url];
+  delete started[url];
+  return request;
+}
+
+/** Run `fn` once the page has painted what was just put into it (at most ~100 ms later). */
+export function afterPaint(fn) {
+  var done = false;
+  function run() { if (!done) { done = true; fn(); } }
+  requestAnimationFrame(function () { setTimeout(run, 0); });
+  setTimeout(run, 100);  // no frames in a background tab
+}
+
 export function getJSON(url, signal) {
   // High priority: ahead of the map's tiles (fetched at low priority, webgis/map/page.py).
-  return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" }, signal: signal,
-                      priority: "high" })
-    .then(function (resp) {
-      return resp.json().catch(function () { return null; }).then(function (body) {
-        if (resp.ok && body) return body;
-        var message = body && body.error && body.error.message;
-        if (resp.status === 401) message = message || "登录已失效，请重新登录";
-        throw new Error(message || "请求失败（" + resp.status + "）");
-      });
+  var request = (!signal && takeStarted(url)) ||
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" }, signal: signal,
+                 priority: "high" });
+  return request.then(function (resp) {
+    return resp.json().catch(function () { return null; }).then(function (body) {
+      if (resp.ok && body) return body;
+      var message = body && body.error && body.error.message;
+      if (resp.status === 401) message = message || "登录已失效，请重新登录";
+      throw new Error(message || "请求失败（" + resp.status + "）");
     });
+  });
+}
+
+/** The zoom a grid or village is opened at, at most (its buildings are drawn from z16). */
+export const FOCUS_MAX_ZOOM = 17;
+
+/**
+ * Fit `bounds` into the part of the map the panel leaves free: beside the side panel on
+ * desktop, above the bottom sheet on phones. The panel's width is measured even while it is
+ * hidden, so the map can open at the final view before the panel is shown.
+ */
+export function fitBesidePanel(map, bounds, panelEl, animate) {
+  if (!bounds) return;
+  var sheet = window.matchMedia("(max-width: 640px)").matches;
+  var width = panelEl ? panelEl.offsetWidth : 0;
+  if (panelEl && !width) {
+    var hidden = panelEl.hidden;
+    panelEl.hidden = false;
+    width = panelEl.offsetWidth;
+    panelEl.hidden = hidden;
+  }
+  var pad = sheet ? { paddingTopLeft: [16, 16], paddingBottomRight: [16, Math.round(map.getSize().y * 0.6)] }
+    : { paddingTopLeft: [24, 24], paddingBottomRight: [(width || 420) + 24, 24] };
+  map.fitBounds(bounds, L.extend({ maxZoom: FOCUS_MAX_ZOOM }, pad, animate === false ? { animate: false } : {}));
 }
 
 export function keepVisible(map, latlng, panelEl) {

@@ -37,20 +37,30 @@ function declutter(group) {
 
 export function setupLabels(map, group) {
   var controller = null;
+  var shown = null;  // the URL whose labels are on the map (or on their way)
   function refresh() {
-    if (controller) controller.abort();
-    controller = null;
-    if (!map.hasLayer(group)) return;
+    if (!map.hasLayer(group)) {
+      if (controller) controller.abort();
+      controller = null;
+      shown = null;
+      return;
+    }
     var b = map.getBounds();
     var west = Math.max(-180, b.getWest()), east = Math.min(180, b.getEast());
     var south = Math.max(-90, b.getSouth()), north = Math.min(90, b.getNorth());
     if (east - west > MAX_LABEL_BBOX || north - south > MAX_LABEL_BBOX) {
+      if (controller) controller.abort();
+      controller = null;
+      shown = null;
       group.clearLayers();
       return;
     }
-    controller = new AbortController();
     var bbox = [west, south, east, north].map(function (v) { return v.toFixed(6); }).join(",");
     var url = cfg.urls.labels + "?bbox=" + bbox + "&z=" + tileZoom(map);
+    if (url === shown) return;  // the same view again (a fit to where the map already is)
+    if (controller) controller.abort();
+    controller = new AbortController();
+    shown = url;
     getJSON(url, controller.signal).then(function (fc) {
       group.clearLayers();
       (fc.features || []).forEach(function (f) {
@@ -59,11 +69,12 @@ export function setupLabels(map, group) {
       });
       declutter(group);
     }).catch(function (err) {
+      if (shown === url) shown = null;  // failed: the next move asks again
       if (err.name !== "AbortError" && window.console) console.warn("labels:", err.message);
     });
   }
   var debounced = debounce(refresh, 250);
   map.on("moveend", debounced);
-  map.on("overlayadd", function (e) { if (e.layer === group) refresh(); });
+  group.on("add", refresh);  // switched on in the layer control, or added by index.js
   map.whenReady(refresh);
 }
