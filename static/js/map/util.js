@@ -117,6 +117,8 @@ export function getJSON(url, signal) {
 
 /** The zoom a grid or village is opened at, at most (its buildings are drawn from z16). */
 export const FOCUS_MAX_ZOOM = 17;
+/** The bottom sheet's largest share of the map's height on phones (map.css: .panel max-height). */
+const SHEET_SHARE = 0.68;
 
 /**
  * Fit `bounds` into the part of the map the panel leaves free: beside the side panel on
@@ -127,13 +129,15 @@ export function fitBesidePanel(map, bounds, panelEl, animate) {
   if (!bounds) return;
   var sheet = window.matchMedia("(max-width: 640px)").matches;
   var width = panelEl ? panelEl.offsetWidth : 0;
-  if (panelEl && !width) {
+  if (panelEl && !width && !sheet) {
     var hidden = panelEl.hidden;
     panelEl.hidden = false;
     width = panelEl.offsetWidth;
     panelEl.hidden = hidden;
   }
-  var pad = sheet ? { paddingTopLeft: [16, 16], paddingBottomRight: [16, Math.round(map.getSize().y * 0.6)] }
+  // On phones the bottom sheet grows with its content up to SHEET_SHARE of the map: fit above
+  // that, so the view is the same before and after the panel is filled.
+  var pad = sheet ? { paddingTopLeft: [16, 16], paddingBottomRight: [16, Math.round(map.getSize().y * SHEET_SHARE) + 16] }
     : { paddingTopLeft: [24, 24], paddingBottomRight: [(width || 420) + 24, 24] };
   map.fitBounds(bounds, L.extend({ maxZoom: FOCUS_MAX_ZOOM }, pad, animate === false ? { animate: false } : {}));
 }
