@@ -72,15 +72,21 @@ def _colour_by_link_rate(page) -> None:
     assert page.text_content("#gc-legend-target-title").startswith("人房关联率")
 
 
+def _signed_in_desktop(chromium, guard: Guard, live_server):
+    """A desktop browser context with the town admin signed in on the map: (context, page)."""
+    context = chromium.new_context(viewport=DESKTOP, locale="zh-CN")
+    page = context.new_page()
+    guard.attach(page)
+    _login(page, live_server)
+    return context, page
+
+
 def test_town_admin_finds_the_gaps(app, live_server, chromium, artifacts):
     grid = _grid_with_uncovered(app)
     guard = Guard(live_server)
 
     # Desktop: heatmap, choropleth, a grid's unvisited buildings, one building.
-    context = chromium.new_context(viewport=DESKTOP, locale="zh-CN")
-    page = context.new_page()
-    guard.attach(page)
-    _login(page, live_server)
+    context, page = _signed_in_desktop(chromium, guard, live_server)
     page.wait_for_selector(".leaflet-gc-grids-pane canvas.leaflet-tile-loaded", state="attached")
     _show_heat(page)
     page.screenshot(path=str(artifacts / "coverage_heat_1366x800.png"))
@@ -166,10 +172,7 @@ def test_grid_link_opens_the_panel_before_the_tiles(app, live_server, chromium):
     are then fetched for one view only (the one the panel leaves free)."""
     grid = _grid_with_uncovered(app)
     guard = Guard(live_server)
-    context = chromium.new_context(viewport=DESKTOP, locale="zh-CN")
-    page = context.new_page()
-    guard.attach(page)
-    _login(page, live_server)
+    context, page = _signed_in_desktop(chromium, guard, live_server)
     page.wait_for_load_state("networkidle")
     events = []
     page.on("request", lambda r: events.append(("request", r.url.replace(live_server, ""))))
