@@ -178,13 +178,26 @@ def test_check_functions_finds_a_missing_reference(scratch):
         conn.close()
 
 
+def _policies(url: str) -> list[tuple]:
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT tablename, policyname, cmd, roles::text, qual, with_check FROM pg_policies "
+                        "WHERE schemaname = 'public' ORDER BY 1, 2")
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
 def test_every_revision_from_empty_then_down_to_base_and_up(scratch):
     app = create_app({"SQLALCHEMY_DATABASE_URI": scratch, "OWNER_DATABASE_URI": scratch, "TESTING": True,
                       "SECRET_KEY": "migration-test"})
     chain = revisions()
+    policies_at = {}
     with app.app_context():
         for rev, files in chain:
             upgrade(revision=rev)
+            policies_at[rev] = _policies(scratch)
             conn = psycopg2.connect(scratch)
             try:
                 with conn.cursor() as cur:
@@ -195,6 +208,11 @@ def test_every_revision_from_empty_then_down_to_base_and_up(scratch):
             finally:
                 conn.rollback()
                 conn.close()
+        # Revision 0023 rewrites 19 scope policies; one step down gives 0022's texts back exactly.
+        assert len([p for p, q in zip(policies_at["0022_fast_tile_call"], policies_at["0023_scope_once_per_query"])
+                    if p != q]) == 19
+        downgrade(revision="0022_fast_tile_call")
+        assert _policies(scratch) == policies_at["0022_fast_tile_call"]
         downgrade(revision="base")
         conn = psycopg2.connect(scratch)
         try:

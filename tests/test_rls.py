@@ -140,3 +140,32 @@ def test_pooled_connection_carries_no_scope(app, make, two_grids):
             assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() == pid  # the same pooled connection
             assert conn.exec_driver_sql("SELECT current_setting('gc.all_grids', true)").scalar() in ("", None)
             assert conn.exec_driver_sql("SELECT count(*) FROM person").scalar() == 0
+
+
+GRID_SCOPED = ("building", "household", "person", "residence", "visit", "verification", "coverage_gap",
+               "coverage_grid", "change_history", "route_stop", "spot_check_item")
+
+
+def test_the_scope_is_read_once_per_query_not_per_row():
+    """Revision 0023: every grid-scoped policy reads the scope's settings in InitPlans (once per
+    query); no per-row read of the town, all-grids or grid-list setting (nor parsing of the list)
+    is left in a scan's filter."""
+    app_url, _ = database_urls()
+    conn = psycopg2.connect(app_url)
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT set_config('gc.town_id', '1', true), set_config('gc.all_grids', 'off', true), "
+                    "set_config('gc.grid_ids', '{1,2,3}', true), set_config('gc.role', 'police', true)")
+        for table in GRID_SCOPED:
+            cur.execute(f"EXPLAIN (COSTS off) SELECT count(*) FROM {table}")
+            plan = "\n".join(r[0] for r in cur.fetchall())
+            assert "InitPlan" in plan, (table, plan)
+            filters = [line for line in plan.splitlines() if "Filter:" in line or "Cond:" in line]
+            per_row = [line for line in filters if any(k in line for k in ("gc.town_id", "gc.all_grids", "gc.grid_ids"))]
+            assert filters and per_row == [], (table, plan)
+        cur.execute("SELECT tablename FROM pg_policies WHERE policyname = 'app_scope' "
+                    "AND (qual LIKE '%gc_in_scope(%' OR with_check LIKE '%gc_in_scope(%')")
+        assert cur.fetchall() == []
+    finally:
+        conn.rollback()
+        conn.close()
