@@ -13,7 +13,7 @@ down_revision = "0022_fast_tile_call"
 branch_labels = None
 depends_on = None
 
-# The policies and gc_apply_scope_policies as revision 0022 had them (frozen for the downgrade).
+# gc_apply_scope_policies as revision 0022 had it (frozen for the downgrade).
 BEFORE_0023 = r"""
 CREATE OR REPLACE FUNCTION gc_apply_scope_policies(t text, key_attention boolean DEFAULT false)
 RETURNS void LANGUAGE plpgsql AS $$
@@ -29,63 +29,6 @@ BEGIN
   EXECUTE format('CREATE POLICY app_scope ON %I TO gridcheck_app USING (%s) WITH CHECK (%s)', t, rule, rule);
 END $$;
 
-ALTER POLICY app_scope ON building
-  USING (gc_in_scope(town_id, grid_id))
-  WITH CHECK (gc_in_scope(town_id, grid_id));
-ALTER POLICY app_scope ON change_history
-  USING ((gc_in_scope(town_id, grid_id) AND ((table_name <> 'key_attention'::text) OR gc_sees_key_attention())));
-ALTER POLICY app_scope ON coverage_day
-  USING (gc_in_scope(town_id, grid_id))
-  WITH CHECK (gc_in_scope(town_id, grid_id));
-ALTER POLICY app_scope ON coverage_gap
-  USING (gc_in_scope(town_id, grid_id))
-  WITH CHECK (gc_in_scope(town_id, grid_id));
-ALTER POLICY app_scope ON coverage_grid
-  USING (gc_in_scope(town_id, grid_id))
-  WITH CHECK (gc_in_scope(town_id, grid_id));
-ALTER POLICY app_scope ON coverage_key_grid
-  USING ((gc_sees_key_attention() AND gc_in_scope(town_id, grid_id)))
-  WITH CHECK ((gc_sees_key_attention() AND gc_in_scope(town_id, grid_id)));
-ALTER POLICY app_scope ON exchange_row
-  USING ((gc_in_scope(town_id, grid_id) OR ((town_id = gc_setting_int('gc.town_id'::text)) AND (grid_id IS NULL) AND (created_by = gc_setting_int('gc.user_id'::text)))))
-  WITH CHECK ((town_id = gc_setting_int('gc.town_id'::text)));
-ALTER POLICY app_scope ON household
-  USING (gc_in_scope(town_id, grid_id))
-  WITH CHECK (gc_in_scope(town_id, grid_id));
-ALTER POLICY app_scope ON key_attention
-  USING ((gc_sees_key_attention() AND gc_in_scope(town_id, grid_id)))
-  WITH CHECK ((gc_sees_key_attention() AND gc_in_scope(town_id, grid_id)));
-ALTER POLICY app_scope ON offline_submission
-  USING ((gc_in_scope(town_id, grid_id) OR ((town_id = gc_setting_int('gc.town_id'::text)) AND (user_id = gc_setting_int('gc.user_id'::text)))))
-  WITH CHECK ((gc_in_scope(town_id, grid_id) OR ((town_id = gc_setting_int('gc.town_id'::text)) AND (user_id = gc_setting_int('gc.user_id'::text)))));
-ALTER POLICY app_scope ON organisation
-  USING (gc_in_scope(town_id, grid_id))
-  WITH CHECK (gc_in_scope(town_id, grid_id));
-ALTER POLICY app_scope ON person
-  USING (gc_in_scope(town_id, grid_id))
-  WITH CHECK (gc_in_scope(town_id, grid_id));
-ALTER POLICY app_scope ON residence
-  USING (gc_in_scope(town_id, grid_id))
-  WITH CHECK (gc_in_scope(town_id, grid_id));
-ALTER POLICY app_scope ON route_plan
-  USING (gc_in_scope(town_id, grid_id))
-  WITH CHECK (gc_in_scope(town_id, grid_id));
-ALTER POLICY app_scope ON route_stop
-  USING (gc_in_scope(town_id, grid_id))
-  WITH CHECK (gc_in_scope(town_id, grid_id));
-ALTER POLICY app_scope ON spot_check
-  USING (gc_in_scope(town_id, grid_id))
-  WITH CHECK (gc_in_scope(town_id, grid_id));
-ALTER POLICY app_scope ON spot_check_item
-  USING (gc_in_scope(town_id, grid_id))
-  WITH CHECK (gc_in_scope(town_id, grid_id));
-ALTER POLICY app_scope ON verification
-  USING (gc_in_scope(town_id, grid_id))
-  WITH CHECK (gc_in_scope(town_id, grid_id));
-ALTER POLICY app_scope ON visit
-  USING (gc_in_scope(town_id, grid_id))
-  WITH CHECK (gc_in_scope(town_id, grid_id));
-
 DROP FUNCTION gc_scope_rule();
 DROP FUNCTION gc_scope_grid_ids();
 """
@@ -95,5 +38,19 @@ def upgrade():
     op.execute(read("0023_scope_once_per_query.sql"))
 
 
+# The 19 policies go back to 0022's texts: the upgrade's own statements (this revision's
+# frozen file) with the rule they applied before, gc_in_scope(town_id, grid_id).
+RULE_0023 = "rule text := gc_scope_rule();"
+RULE_0022 = "rule text := 'gc_in_scope(town_id, grid_id)';"
+
+
+def policies_as_0022() -> str:
+    sql = read("0023_scope_once_per_query.sql")
+    block = sql[sql.index("DO $$"):]
+    assert RULE_0023 in block
+    return block.replace(RULE_0023, RULE_0022)
+
+
 def downgrade():
+    op.execute(policies_as_0022())
     op.execute(BEFORE_0023)
