@@ -19,7 +19,7 @@ WORKERS    ?= 3
 CAMPAIGN_TODAY ?= 2026-10-23
 RUN_PACKAGES  := postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting
 TEST_PACKAGES := $(RUN_PACKAGES) chromium fonts-wqy-microhei
-BENCH_PACKAGES := wrk
+BENCH_PACKAGES := wrk chromium fonts-wqy-microhei
 
 .PHONY: help setup setup-test system-run system-test venv offline db db-test migrate demo run serve test bench stop clean-db
 
@@ -102,6 +102,7 @@ bench: demo
 	@$(call install_packages,$(BENCH_PACKAGES))
 	$(PY) bench/map_layers.py
 	$(PY) bench/coverage.py
+	$(PY) bench/grid_link.py
 
 stop:
 	$(PY) -m webgis.devdb stop
