@@ -38,19 +38,67 @@ def upgrade():
     op.execute(read("0023_scope_once_per_query.sql"))
 
 
-# The 19 policies go back to 0022's texts: the upgrade's own statements (this revision's
-# frozen file) with the rule they applied before, gc_in_scope(town_id, grid_id).
-RULE_0023 = "rule text := gc_scope_rule();"
-RULE_0022 = "rule text := 'gc_in_scope(town_id, grid_id)';"
-
-
-def policies_as_0022() -> str:
-    sql = read("0023_scope_once_per_query.sql")
-    block = sql[sql.index("DO $$"):]
-    assert RULE_0023 in block
-    return block.replace(RULE_0023, RULE_0022)
+# The 19 policies with the texts revision 0022 left them with (frozen for the downgrade).
+POLICIES_0022 = r"""
+ALTER POLICY app_scope ON building
+  USING (gc_in_scope(town_id, grid_id))
+  WITH CHECK (gc_in_scope(town_id, grid_id));
+ALTER POLICY app_scope ON change_history
+  USING ((gc_in_scope(town_id, grid_id) AND ((table_name <> 'key_attention'::text) OR gc_sees_key_attention())));
+ALTER POLICY app_scope ON coverage_day
+  USING (gc_in_scope(town_id, grid_id))
+  WITH CHECK (gc_in_scope(town_id, grid_id));
+ALTER POLICY app_scope ON coverage_gap
+  USING (gc_in_scope(town_id, grid_id))
+  WITH CHECK (gc_in_scope(town_id, grid_id));
+ALTER POLICY app_scope ON coverage_grid
+  USING (gc_in_scope(town_id, grid_id))
+  WITH CHECK (gc_in_scope(town_id, grid_id));
+ALTER POLICY app_scope ON coverage_key_grid
+  USING ((gc_sees_key_attention() AND gc_in_scope(town_id, grid_id)))
+  WITH CHECK ((gc_sees_key_attention() AND gc_in_scope(town_id, grid_id)));
+ALTER POLICY app_scope ON exchange_row
+  USING ((gc_in_scope(town_id, grid_id) OR ((town_id = gc_setting_int('gc.town_id'::text)) AND (grid_id IS NULL) AND (created_by = gc_setting_int('gc.user_id'::text)))))
+  WITH CHECK ((town_id = gc_setting_int('gc.town_id'::text)));
+ALTER POLICY app_scope ON household
+  USING (gc_in_scope(town_id, grid_id))
+  WITH CHECK (gc_in_scope(town_id, grid_id));
+ALTER POLICY app_scope ON key_attention
+  USING ((gc_sees_key_attention() AND gc_in_scope(town_id, grid_id)))
+  WITH CHECK ((gc_sees_key_attention() AND gc_in_scope(town_id, grid_id)));
+ALTER POLICY app_scope ON offline_submission
+  USING ((gc_in_scope(town_id, grid_id) OR ((town_id = gc_setting_int('gc.town_id'::text)) AND (user_id = gc_setting_int('gc.user_id'::text)))))
+  WITH CHECK ((gc_in_scope(town_id, grid_id) OR ((town_id = gc_setting_int('gc.town_id'::text)) AND (user_id = gc_setting_int('gc.user_id'::text)))));
+ALTER POLICY app_scope ON organisation
+  USING (gc_in_scope(town_id, grid_id))
+  WITH CHECK (gc_in_scope(town_id, grid_id));
+ALTER POLICY app_scope ON person
+  USING (gc_in_scope(town_id, grid_id))
+  WITH CHECK (gc_in_scope(town_id, grid_id));
+ALTER POLICY app_scope ON residence
+  USING (gc_in_scope(town_id, grid_id))
+  WITH CHECK (gc_in_scope(town_id, grid_id));
+ALTER POLICY app_scope ON route_plan
+  USING (gc_in_scope(town_id, grid_id))
+  WITH CHECK (gc_in_scope(town_id, grid_id));
+ALTER POLICY app_scope ON route_stop
+  USING (gc_in_scope(town_id, grid_id))
+  WITH CHECK (gc_in_scope(town_id, grid_id));
+ALTER POLICY app_scope ON spot_check
+  USING (gc_in_scope(town_id, grid_id))
+  WITH CHECK (gc_in_scope(town_id, grid_id));
+ALTER POLICY app_scope ON spot_check_item
+  USING (gc_in_scope(town_id, grid_id))
+  WITH CHECK (gc_in_scope(town_id, grid_id));
+ALTER POLICY app_scope ON verification
+  USING (gc_in_scope(town_id, grid_id))
+  WITH CHECK (gc_in_scope(town_id, grid_id));
+ALTER POLICY app_scope ON visit
+  USING (gc_in_scope(town_id, grid_id))
+  WITH CHECK (gc_in_scope(town_id, grid_id));
+"""
 
 
 def downgrade():
-    op.execute(policies_as_0022())
+    op.execute(POLICIES_0022)
     op.execute(BEFORE_0023)
