@@ -90,7 +90,7 @@ function start(map, layers, config) {
     updateHint();
   }
   var waitForPanel = Boolean(cfg.focusGrid && cfg.coverage);
-  state.releaseLayers = waitForPanel ? function () { afterPaint(showLayers); } : null;
+  state.releaseLayers = waitForPanel ? showLayers : null;  // coverage.js calls it after the paint
   readPermissions();
   var panel = new Panel(map, layers.buildings);
   state.panel = panel;

@@ -79,7 +79,6 @@ export function debounce(fn, ms) {
   };
 }
 
-/** Fetch JSON from the app; reject with the message of the API's error shape. */
 /**
  * The request the page's head already started for `url` (templates/map.html), taken once:
  * the configuration and a linked grid's data are on their way before the scripts load.
@@ -100,6 +99,7 @@ export function afterPaint(fn) {
   setTimeout(run, 100);  // no frames in a background tab
 }
 
+/** Fetch JSON from the app; reject with the message of the API's error shape. */
 export function getJSON(url, signal) {
   // High priority: ahead of the map's tiles (fetched at low priority, webgis/map/page.py).
   var request = (!signal && takeStarted(url)) ||
